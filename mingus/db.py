@@ -1,0 +1,76 @@
+"""Building blocks shared by every model of the unified schema."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered UUID (RFC 9562 version 7).
+
+    New rows land at the right-hand edge of the primary-key index instead of at
+    random pages, which keeps inserts into the big tables cheap.
+    """
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (millis & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76  # version
+    value |= ((rand >> 62) & 0xFFF) << 64  # rand_a, 12 bits
+    value |= 0b10 << 62  # variant
+    value |= rand & ((1 << 62) - 1)  # rand_b, 62 bits
+    return uuid.UUID(int=value)
+
+
+class MoneyField(models.DecimalField):
+    """Exact money: numeric(14, 2), never float."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["max_digits"] = 14
+        kwargs["decimal_places"] = 2
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        del kwargs["max_digits"], kwargs["decimal_places"]
+        return name, path, args, kwargs
+
+
+class UUIDModel(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class UserOwnedModel(UUIDModel):
+    """A row that belongs to exactly one person (row-level security keys on user_id)."""
+
+    # No single-column index: each model declares a composite index led by
+    # user_id that serves both the per-user lookups and its own range scans.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+
+    class Meta:
+        abstract = True
+
+
+def choices_check(field: str, choices: type[models.TextChoices], *, name: str) -> models.CheckConstraint:
+    """CHECK that ``field`` holds one of ``choices`` (or NULL)."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": choices.values}) | models.Q(**{f"{field}__isnull": True}),
+        name=name,
+    )
+
+
+def range_check(field: str, *, low=None, high=None, name: str) -> models.CheckConstraint:
+    """CHECK that ``field`` is within [low, high] (either bound optional) or NULL."""
+    condition = models.Q()
+    if low is not None:
+        condition &= models.Q(**{f"{field}__gte": low})
+    if high is not None:
+        condition &= models.Q(**{f"{field}__lte": high})
+    return models.CheckConstraint(condition=condition | models.Q(**{f"{field}__isnull": True}), name=name)

@@ -1,0 +1,54 @@
+"""Operational data of MINGUS: analytics, monitoring, alerting, cache, settings, audit.
+
+One module per concern; everything is re-exported here for Django.
+"""
+
+from ops.models.alerts import Alert, AlertNotification, AlertRule, AlertSeverity, AlertSubscription
+from ops.models.analytics import (
+    AnalyticsEvent,
+    BiUser,
+    Cohort,
+    CohortMembership,
+    KpiDaily,
+    Report,
+    ReportRun,
+)
+from ops.models.audit import AuditLog, AuditSource
+from ops.models.cache import ApiCache, CacheEntry, QueryCache
+from ops.models.monitoring import (
+    ApiResponseTime,
+    DbQueryStat,
+    ErrorLog,
+    PerfAlert,
+    PerformanceMetric,
+    SystemMetric,
+)
+from ops.models.system import SettingType, SystemSetting
+
+__all__ = [
+    "Alert",
+    "AlertNotification",
+    "AlertRule",
+    "AlertSeverity",
+    "AlertSubscription",
+    "AnalyticsEvent",
+    "ApiCache",
+    "ApiResponseTime",
+    "AuditLog",
+    "AuditSource",
+    "BiUser",
+    "CacheEntry",
+    "Cohort",
+    "CohortMembership",
+    "DbQueryStat",
+    "ErrorLog",
+    "KpiDaily",
+    "PerfAlert",
+    "PerformanceMetric",
+    "QueryCache",
+    "Report",
+    "ReportRun",
+    "SettingType",
+    "SystemMetric",
+    "SystemSetting",
+]
