@@ -53,6 +53,8 @@ FIELD_ENCRYPTION_KEYS = [
 ]
 # Keys of the legacy Flask app, newest first; only the importer reads them.
 LEGACY_FERNET_KEYS = env.list("LEGACY_FERNET_KEYS", default=[])
+# Where import_sqlite keeps the compressed backup it takes of the sources.
+LEGACY_BACKUP_DIR = Path(env.str("LEGACY_BACKUP_DIR", default=str(VAR_DIR / "legacy-backups")))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

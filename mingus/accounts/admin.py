@@ -24,8 +24,8 @@ class UserAdmin(DjangoUserAdmin, BigTableAdmin):
     add_form = _UserCreationForm
     ordering = ("-created_at",)
     list_display = ("email", "first_name", "last_name", "is_active", "is_staff", "email_verified", "created_at")
-    list_filter = ("is_staff", "is_superuser", "is_active", "email_verified", "is_app_admin")
-    search_fields = ("email", "first_name", "last_name")
+    list_filter = ("is_staff", "is_superuser", "is_active", "email_verified", "is_app_admin", "legacy_status")
+    search_fields = ("email", "first_name", "last_name", "legacy_email")
     readonly_fields = ("id", "created_at", "updated_at", "last_login")
     fieldsets = (
         (None, {"fields": ("id", "email", "password")}),
@@ -35,6 +35,7 @@ class UserAdmin(DjangoUserAdmin, BigTableAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "is_app_admin", "groups", "user_permissions")},
         ),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
+        ("Legacy import", {"fields": ("legacy_status", "legacy_email")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 

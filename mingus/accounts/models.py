@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from mingus.db import MoneyField, UserOwnedModel, range_check, uuid7
+from mingus.db import MoneyField, UserOwnedModel, choices_check, range_check, uuid7
 
 
 class UserManager(BaseUserManager):
@@ -33,6 +33,11 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=(username or "").strip())
 
 
+class LegacyStatus(models.TextChoices):
+    PLACEHOLDER = "placeholder", "Placeholder for a deleted legacy account"
+    EMAIL_CONFLICT = "email_conflict", "Email clashed with another account"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """An account: customers and staff alike. Email is the login."""
 
@@ -52,6 +57,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(null=True, blank=True)
+    # Set by the legacy import only; see "Email variants and orphans" in README.md.
+    legacy_email = models.CharField(
+        max_length=255,
+        null=True,
+        blank=True,
+        help_text="The email exactly as the legacy app stored it, when it differs from the login email.",
+    )
+    legacy_status = models.CharField(max_length=20, null=True, blank=True, choices=LegacyStatus.choices)
 
     objects = UserManager()
 
@@ -67,6 +80,7 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=~models.Q(email="") & models.Q(email=models.functions.Trim("email")),
                 name="users_email_trimmed_not_empty",
             ),
+            choices_check("legacy_status", LegacyStatus, name="users_legacy_status_valid"),
         ]
         indexes = [models.Index(fields=["created_at"], name="users_created_at_idx")]
 

@@ -15,6 +15,7 @@ from ops.models.analytics import (
 )
 from ops.models.audit import AuditLog, AuditSource
 from ops.models.cache import ApiCache, CacheEntry, QueryCache
+from ops.models.imports import ImportChunk, ImportRun, ImportStatus, LegacyExtra, QuarantinedRow
 from ops.models.monitoring import (
     ApiResponseTime,
     DbQueryStat,
@@ -42,9 +43,14 @@ __all__ = [
     "CohortMembership",
     "DbQueryStat",
     "ErrorLog",
+    "ImportChunk",
+    "ImportRun",
+    "ImportStatus",
     "KpiDaily",
+    "LegacyExtra",
     "PerfAlert",
     "PerformanceMetric",
+    "QuarantinedRow",
     "QueryCache",
     "Report",
     "ReportRun",

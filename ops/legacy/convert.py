@@ -1,0 +1,326 @@
+"""Turn one legacy row into one target row, per the specs of :mod:`ops.legacy.tables`.
+
+A :class:`RowConverter` is compiled once per table and process: it knows the
+target columns (and their PostgreSQL types for binary COPY), and converts a
+row tuple ``(rowid, col1, col2, ...)`` into the target tuple or raises
+:class:`~ops.legacy.transforms.TransformError`. Documented normalisations
+(empty JSON read as NULL, emails trimmed, ...) are counted in ``notes``.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cryptography.fernet import InvalidToken, MultiFernet
+from django.apps import apps
+from django.db import models
+
+from mingus import crypto
+from mingus.accounts.hashers import UnknownLegacyHash, wrap_werkzeug_hash
+from ops.legacy import ids, transforms
+from ops.legacy.mapping import TableMapping
+from ops.legacy.tables import SPECS, Col, target_of
+from ops.legacy.transforms import TransformError
+
+# PostgreSQL type names for binary COPY, by Django internal field type.
+_PG_TYPES = {
+    "UUIDField": "uuid",
+    "CharField": "text",
+    "TextField": "text",
+    "EmailField": "text",
+    "IntegerField": "int4",
+    "SmallIntegerField": "int2",
+    "BigIntegerField": "int8",
+    "FloatField": "float8",
+    "DecimalField": "numeric",
+    "BooleanField": "bool",
+    "DateField": "date",
+    "DateTimeField": "timestamptz",
+    "JSONField": "jsonb",
+    "BinaryField": "bytea",
+    "GenericIPAddressField": "inet",
+    "ForeignKey": "uuid",
+    "OneToOneField": "uuid",
+}
+
+# Django treats a hash starting with "!" as unusable: no password signs in.
+UNUSABLE_LEGACY_PASSWORD = "!legacy-account-without-password"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class EmailDecision:
+    email: str
+    legacy_email: str | None
+    status: str | None
+
+
+@dataclass
+class ImportContext:
+    """Facts computed once per run and shared (by fork) with every worker."""
+
+    legacy_keyring: MultiFernet | None
+    cache_cutoff_epoch: float
+    email_policy: dict[int, EmailDecision] = field(default_factory=dict)
+
+
+def pg_type(model_field: models.Field) -> str:
+    return _PG_TYPES[model_field.get_internal_type()]
+
+
+def describe_value(value) -> list:
+    """A legacy value as ``[storage class, JSON-safe value]``, losslessly."""
+    if value is None:
+        return ["null", None]
+    if isinstance(value, bool):  # never from sqlite3, but keep JSON honest
+        return ["integer", int(value)]
+    if isinstance(value, int):
+        return ["integer", value]
+    if isinstance(value, float):
+        return ["real", repr(value)]
+    if isinstance(value, str):
+        return ["text", value] if "\x00" not in value else ["text_base64", base64.b64encode(value.encode()).decode()]
+    if isinstance(value, transforms.BadText):
+        return ["text_base64", base64.b64encode(value.raw).decode()]
+    if isinstance(value, bytes | memoryview):
+        return ["blob_base64", base64.b64encode(bytes(value)).decode()]
+    raise TypeError(f"unexpected value {type(value).__name__}")
+
+
+class RowConverter:
+    """Converts rows of one known legacy table; see the module docstring."""
+
+    def __init__(self, *, mapping: TableMapping, source_columns: list[str], context: ImportContext):
+        self.mapping = mapping
+        self.source_columns = source_columns
+        self.context = context
+        self.model = apps.get_model(mapping.model)
+        spec = SPECS[(mapping.source_file, mapping.source_table)]
+        self.spec = spec
+        self.notes: Counter[str] = Counter()
+        self.namespace = ids.namespace(mapping.source_file, mapping.source_table)
+        fields_by_column = {f.column: f for f in self.model._meta.concrete_fields}
+
+        self.target_columns: list[str] = ["id"]
+        self.pg_types: list[str] = ["uuid"]
+        self._steps: list[tuple[int, Callable]] = []
+        self.extra_columns: list[str] = []
+        self._extra_indexes: list[int] = []
+        position = {name: index + 1 for index, name in enumerate(source_columns)}  # 0 is rowid
+        for column in source_columns:
+            col = spec.columns.get(column)
+            if col is None or col.kind == "extra":
+                self.extra_columns.append(column)
+                self._extra_indexes.append(position[column])
+                continue
+            target = target_of(column, col)
+            if col.kind == "id":
+                continue  # the UUID comes from the rowid, which is this column
+            model_field = fields_by_column[target]
+            self.target_columns.append(target)
+            self.pg_types.append(pg_type(model_field))
+            # Email and setting conversions read other columns of the row, so they get it whole.
+            index = 0 if col.kind in ("email", "setting") else position[column]
+            self._steps.append((index, self._converter(column, col, model_field, position)))
+            if col.kind == "email":
+                # Beside the login email, the two columns recording what the policy did to it.
+                for name, step in (("legacy_email", self._legacy_email), ("legacy_status", self._legacy_status)):
+                    self.target_columns.append(name)
+                    self.pg_types.append(pg_type(fields_by_column[name]))
+                    self._steps.append((0, step))
+        for target, value in spec.constants.items():
+            model_field = fields_by_column[target]
+            self.target_columns.append(target)
+            self.pg_types.append(pg_type(model_field))
+            self._steps.append((0, _constant(value)))
+        self.missing_columns = sorted(set(spec.columns) - set(source_columns))
+        self._expires_index = position.get(spec.expires_column) if spec.expires_column else None
+
+    # -- public ------------------------------------------------------------------------------
+
+    def uuid_for(self, rowid: int) -> uuid.UUID:
+        return uuid.UUID(int=ids.uuid_int(self.namespace, rowid))
+
+    def is_expired(self, row: tuple) -> bool:
+        """Whether a cache row's expiry time has passed at the run's cut-off."""
+        if self._expires_index is None:
+            return False
+        expires = row[self._expires_index]
+        return (
+            isinstance(expires, int | float)
+            and not isinstance(expires, bool)
+            and (expires < self.context.cache_cutoff_epoch)
+        )
+
+    def convert(self, row: tuple) -> list:
+        out = [self.uuid_for(row[0])]
+        for index, step in self._steps:
+            out.append(step(row[index]) if index else step(row))
+        return out
+
+    def extras(self, row: tuple) -> dict | None:
+        if not self._extra_indexes:
+            return None
+        return {name: describe_value(row[i]) for name, i in zip(self.extra_columns, self._extra_indexes, strict=True)}
+
+    # -- conversions -----------------------------------------------------------------------------
+
+    def _converter(self, column: str, col: Col, model_field, position: dict[str, int]) -> Callable:
+        kind = col.kind
+        max_length = getattr(model_field, "max_length", None)
+        simple = {
+            "int": transforms.to_int,
+            "float": transforms.to_float,
+            "money": transforms.to_money,
+            "dollars": transforms.to_whole_dollars,
+            "display_money": transforms.to_display_money,
+            "bool": transforms.to_bool,
+            "naive_ts": transforms.to_naive_utc,
+            "offset_ts": transforms.to_offset_timestamp,
+            "epoch": transforms.to_epoch,
+            "date": transforms.to_date,
+            "us_date": transforms.to_us_date,
+        }
+        if kind in simple:
+            return _named(column, simple[kind])
+        if kind == "text":
+            return _named(column, lambda v: transforms.to_text(v, max_length=max_length))
+        if kind == "json":
+            return _named(column, self._json(column))
+        if kind == "blob":
+            return _named(column, _blob)
+        if kind == "inet":
+            return _named(column, _inet)
+        if kind in ("user", "user_uuid"):
+            return _named(column, _reference(ids.namespace("mingus.db", "users")))
+        if kind.startswith("ref:"):
+            _, ref_file, ref_table = kind.split(":")
+            return _named(column, _reference(ids.namespace(ref_file, ref_table)))
+        if kind == "email":
+            return self._email
+        if kind == "password":
+            return _named(column, _password)
+        if kind == "fernet":
+            return _named(column, self._reencrypt)
+        if kind == "setting":
+            value_index, type_index = position[column], position["value_type"]
+
+            def typed_setting(row):
+                try:
+                    return transforms.to_setting_value(row[value_index], row[type_index])
+                except TransformError as exc:
+                    raise TransformError(exc.code, f"{column}: {exc.message}") from None
+
+            return typed_setting
+        raise ValueError(f"unknown conversion kind {kind!r} for {column}")
+
+    def _json(self, column: str) -> Callable:
+        notes = self.notes
+
+        def convert(value):
+            result = transforms.to_json(value)
+            if result is transforms.EMPTY_JSON:
+                notes[f"{column}: empty JSON text stored as NULL"] += 1
+                return None
+            return result
+
+        return convert
+
+    def _decision(self, row: tuple) -> EmailDecision:
+        decision = self.context.email_policy.get(row[0])
+        if decision is None:
+            raise TransformError("bad_email", "no email decision for this account (planning bug)")
+        return decision
+
+    def _legacy_email(self, row: tuple):
+        return self._decision(row).legacy_email
+
+    def _legacy_status(self, row: tuple):
+        return self._decision(row).status
+
+    def _email(self, row: tuple):
+        # Email policy is decided per account before the run (see plan_email_policy).
+        decision = self.context.email_policy.get(row[0])
+        if decision is None:
+            raise TransformError("bad_email", "no email decision for this account (planning bug)")
+        if decision.status:
+            self.notes[f"email: {decision.status}"] += 1
+        elif decision.legacy_email is not None:
+            self.notes["email: surrounding whitespace removed"] += 1
+        return decision.email
+
+    def _reencrypt(self, value):
+        if self.context.legacy_keyring is None:
+            raise TransformError("no_legacy_keys", "LEGACY_FERNET_KEYS is not set, the token cannot be decrypted")
+        token = bytes(value) if isinstance(value, bytes | memoryview) else value
+        if isinstance(token, str):
+            token = token.encode("ascii", "replace")
+        if not isinstance(token, bytes):
+            raise TransformError("bad_token", f"expected a Fernet token, found {type(value).__name__}")
+        try:
+            plaintext = self.context.legacy_keyring.decrypt(token)
+        except InvalidToken:
+            raise TransformError("undecryptable", "no legacy key decrypts this token") from None
+        return crypto.encrypt_bytes(plaintext)
+
+
+def _named(column: str, function: Callable) -> Callable:
+    def convert(value):
+        try:
+            return function(value)
+        except TransformError as exc:
+            raise TransformError(exc.code, f"{column}: {exc.message}") from None
+
+    return convert
+
+
+def _constant(value) -> Callable:
+    return lambda row: value
+
+
+def _reference(ns: tuple[int, int]) -> Callable:
+    def convert(value):
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TransformError("bad_reference", f"expected an integer id, found {value!r}")
+        try:
+            return uuid.UUID(int=ids.uuid_int(ns, value))
+        except ids.RowidOutOfRange as exc:
+            raise TransformError("bad_reference", str(exc)) from None
+
+    return convert
+
+
+def _blob(value):
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, transforms.BadText):
+        return value.raw
+    raise TransformError("wrong_storage_class", f"expected a blob, found {type(value).__name__}")
+
+
+def _inet(value):
+    if value is None:
+        return None
+    try:
+        return ipaddress.ip_address(value.strip() if isinstance(value, str) else value)
+    except ValueError:
+        raise TransformError("invalid_ip", f"{value!r} is not an IP address") from None
+
+
+def _password(value):
+    if value is None:
+        return UNUSABLE_LEGACY_PASSWORD
+    if not isinstance(value, str):
+        raise TransformError("bad_password_hash", "the password hash is not text")
+    try:
+        return wrap_werkzeug_hash(value)
+    except UnknownLegacyHash as exc:
+        raise TransformError("bad_password_hash", str(exc)) from None

@@ -1,0 +1,1084 @@
+"""import_sqlite: move the five legacy SQLite files into the unified schema, losing nothing.
+
+How a run goes (README "Importing the legacy data" has the policies):
+
+1. Back up the sources (compressed, with a manifest) and take consistent
+   snapshots to read from; the source files are never opened for writing.
+2. Plan: every table of every file, known to the contract or not, is cut into
+   chunks of ``batch_size`` rowids. Email variants and orphaned user ids are
+   decided here, once, so every process applies the same policy.
+3. Load: chunks run in worker processes (both cores). A chunk converts its
+   rows in Python (``convert.py``), COPYs them in binary into a temporary
+   stage table, then one set-based statement moves the rows that satisfy
+   every constraint of the target into it. Rows that fail a conversion, a
+   CHECK, NOT NULL, a foreign key or a unique key go to quarantine, complete
+   and lossless, with the reason. The chunk's bookkeeping row is written in
+   the same transaction, so a killed run resumes exactly where it stopped.
+4. Verify the count identity per table (read = inserted + already present +
+   quarantined + skipped, and read = the source's own count) and fail loudly
+   if it does not hold; write one audit entry for the run.
+
+Row ids are deterministic (``ids.py``), so a second run over the same files
+finds every row already present and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+from django.db import connection, connections, models, transaction
+from django.utils import timezone
+
+from ops.legacy import ids
+from ops.legacy.convert import (
+    EmailDecision,
+    ImportContext,
+    RowConverter,
+    describe_value,
+)
+from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
+from ops.legacy.sqlite_backup import BackupError, backup_legacy_dir, sha256_file, snapshot_legacy_dir
+from ops.legacy.transforms import TransformError, decode_text
+from ops.models import AuditLog, AuditSource, ImportChunk, ImportRun, ImportStatus, LegacyExtra
+
+logger = logging.getLogger(__name__)
+
+USERS_KEY = "mingus.db:users"
+PLACEHOLDER_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+_LOCK_KEY = 0x4D494E47  # "MING": one import at a time per database
+_EXTRAS_COLUMNS = ["id", "run_id", "source_file", "source_table", "source_rowid", "target_table", "target_id", "data"]
+_EXTRAS_TYPES = ["uuid", "uuid", "text", "text", "int8", "text", "uuid", "jsonb"]
+
+
+class ImportFailed(Exception):
+    """An import that cannot start or did not add up; the message says why."""
+
+
+class ImportBusy(ImportFailed):
+    pass
+
+
+@dataclass
+class TablePlan:
+    source_file: str
+    source_table: str
+    columns: list[str]
+    row_count: int
+    min_rowid: int | None
+    max_rowid: int | None
+    mapping: TableMapping | None
+    target_table: str
+    depends_on: set[str] = field(default_factory=set)
+    units: list[tuple[int, int]] = field(default_factory=list)
+    # Units of a table with unique keys besides the id run one after another, in
+    # rowid order, so the first legacy row of a duplicate pair always wins.
+    sequential: bool = True
+
+    @property
+    def key(self) -> str:
+        return f"{self.source_file}:{self.source_table}"
+
+
+@dataclass
+class UnitResult:
+    key: str
+    rowid_from: int
+    rowid_to: int
+    read: int = 0
+    inserted: int = 0
+    present: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class ImportResult:
+    run_id: uuid.UUID | None
+    dry_run: bool
+    report: dict
+    resumed: bool = False
+
+
+ProgressCallback = Callable[[str, dict], None]
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------------------------
+
+
+def import_legacy_dir(
+    *,
+    directory: Path,
+    dry_run: bool = False,
+    only: list[str] | None = None,
+    batch_size: int = 50_000,
+    workers: int | None = None,
+    cache_cutoff: datetime | None = None,
+    started_by: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Import the legacy files in ``directory``; see the module docstring.
+
+    ``only`` limits the run to some tables (``users``, ``mingus.db:users`` or
+    a target table name); ``dry_run`` does all the work in one transaction and
+    rolls it back. Raises :class:`ImportFailed` with a clear message when the
+    import cannot start or its counts do not add up.
+    """
+    directory = Path(directory).resolve()
+    progress = progress or (lambda event, data: None)
+    _check_sources(directory)
+    if batch_size < 1:
+        raise ImportFailed("--batch-size must be at least 1")
+    workers = max(1, workers or os.cpu_count() or 1)
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+
+    work_dir = Path(settings.VAR_DIR) / "imports" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    backup_path = None
+    try:
+        if not dry_run:
+            progress("phase", {"name": "backup"})
+            backup_path = backup_legacy_dir(directory=directory, destination=Path(settings.LEGACY_BACKUP_DIR)).path
+            timings["backup"] = time.monotonic() - started
+        progress("phase", {"name": "snapshot"})
+        snapshot = snapshot_legacy_dir(directory=directory, destination=work_dir / "snapshot")
+    except BackupError as exc:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise ImportFailed(f"cannot read the legacy files, nothing was imported: {exc}") from exc
+    checksums = {name: sha256_file(path) for name, path in sorted(snapshot.items())}
+    timings["snapshot"] = time.monotonic() - started - timings.get("backup", 0)
+
+    lock = _acquire_lock()
+    try:
+        cutoff = cache_cutoff or datetime.now(UTC)
+        run, resumed = _start_run(
+            directory=directory,
+            checksums=checksums,
+            backup_path=backup_path,
+            options={"only": only or [], "batch_size": batch_size, "cache_cutoff": cutoff.isoformat()},
+            started_by=started_by,
+            dry_run=dry_run,
+        )
+        if resumed:
+            cutoff = datetime.fromisoformat(run.options["cache_cutoff"])
+            batch_size = run.options["batch_size"]
+        progress("run", {"run_id": str(run.id), "resumed": resumed})
+        try:
+            report = _execute(
+                run=run,
+                snapshot=snapshot,
+                only=only,
+                batch_size=batch_size,
+                workers=1 if dry_run else workers,
+                cutoff=cutoff,
+                dry_run=dry_run,
+                progress=progress,
+                timings=timings,
+                started=started,
+            )
+        except _DryRunDone as done:
+            return ImportResult(run_id=None, dry_run=True, report=done.report)
+        except BaseException as exc:
+            if not dry_run:
+                _fail_run(run, exc)
+            raise
+        return ImportResult(run_id=run.id, dry_run=False, report=report, resumed=resumed)
+    finally:
+        _release_lock(lock)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Run lifecycle
+# --------------------------------------------------------------------------------------------
+
+
+class _DryRunDone(Exception):
+    def __init__(self, report: dict):
+        super().__init__("dry run finished")
+        self.report = report
+
+
+def _check_sources(directory: Path) -> None:
+    if not directory.is_dir():
+        raise ImportFailed(f"{directory} is not a directory")
+    missing = [name for name in LEGACY_FILES if not (directory / name).is_file()]
+    if missing:
+        raise ImportFailed(f"{directory} lacks {', '.join(missing)}; nothing was imported")
+
+
+def _acquire_lock() -> psycopg.Connection:
+    """A session advisory lock on a connection of its own, held for the whole run."""
+    params = connection.get_connection_params()
+    lock_connection = psycopg.connect(**params, autocommit=True)
+    if not lock_connection.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY]).fetchone()[0]:
+        lock_connection.close()
+        raise ImportBusy("another import is running against this database; wait for it to finish")
+    return lock_connection
+
+
+def _release_lock(lock_connection: psycopg.Connection) -> None:
+    lock_connection.close()
+
+
+def _start_run(*, directory, checksums, backup_path, options, started_by, dry_run) -> tuple[ImportRun, bool]:
+    if not dry_run:
+        unfinished = (
+            ImportRun.objects.filter(status__in=[ImportStatus.RUNNING, ImportStatus.FAILED], source_checksums=checksums)
+            .order_by("-started_at")
+            .first()
+        )
+        if unfinished is not None and unfinished.options.get("only", []) == options["only"]:
+            unfinished.status = ImportStatus.RUNNING
+            unfinished.error = None
+            unfinished.heartbeat_at = timezone.now()
+            unfinished.save(update_fields=["status", "error", "heartbeat_at"])
+            return unfinished, True
+    run = ImportRun(
+        source_dir=str(directory),
+        source_checksums=checksums,
+        backup_path=str(backup_path) if backup_path else None,
+        options={**options, "dry_run": dry_run},
+        started_by=started_by,
+        heartbeat_at=timezone.now(),
+    )
+    if not dry_run:
+        run.save()
+    return run, False
+
+
+def _fail_run(run: ImportRun, exc: BaseException) -> None:
+    connections.close_all()  # the failure may have left the connection unusable
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportStatus.FAILED,
+        error=f"{type(exc).__name__}: {exc}"[:2000],
+        finished_at=timezone.now(),
+    )
+
+
+def _execute(*, run, snapshot, only, batch_size, workers, cutoff, dry_run, progress, timings, started) -> dict:
+    context = ImportContext(legacy_keyring=_legacy_keyring(), cache_cutoff_epoch=cutoff.timestamp())
+    plans = _plan(snapshot=snapshot, only=only, batch_size=batch_size)
+    context.email_policy = plan_email_policy(snapshot=snapshot)
+    orphans = find_orphaned_user_ids(snapshot=snapshot, plans=plans)
+    timings["plan"] = time.monotonic() - started - sum(timings.values())
+    progress("plan", {"tables": [(p.key, p.row_count) for p in plans.values()]})
+
+    global _STATE
+    _STATE = _WorkerState(run=run, snapshot=snapshot, plans=plans, context=context, dry_run=dry_run)
+    load_started = time.monotonic()
+    if dry_run:
+        with transaction.atomic():
+            run.save()
+            _run_units(plans=plans, run=run, orphans=orphans, workers=1, progress=progress)
+            timings["load"] = time.monotonic() - load_started
+            report = _finish(run=run, plans=plans, timings=timings, dry_run=True)
+            raise _DryRunDone(report)
+    _run_units(plans=plans, run=run, orphans=orphans, workers=workers, progress=progress)
+    timings["load"] = time.monotonic() - load_started
+    return _finish(run=run, plans=plans, timings=timings, dry_run=False)
+
+
+def _legacy_keyring() -> MultiFernet | None:
+    keys = [k for k in settings.LEGACY_FERNET_KEYS if k]
+    if not keys:
+        return None
+    try:
+        return MultiFernet([Fernet(k.encode()) for k in keys])
+    except (ValueError, TypeError) as exc:
+        raise ImportFailed("LEGACY_FERNET_KEYS holds something that is not a Fernet key") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Planning
+# --------------------------------------------------------------------------------------------
+
+
+def _open_snapshot(path: Path, *, raw_text: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    if raw_text:
+        conn.text_factory = bytes
+    return conn
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _plan(*, snapshot: dict[str, Path], only: list[str] | None, batch_size: int) -> dict[str, TablePlan]:
+    from django.apps import apps
+
+    plans: dict[str, TablePlan] = {}
+    for source_file in LEGACY_FILES:
+        with _open_snapshot(snapshot[source_file]) as conn:
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+            for table in tables:
+                columns = [row[1] for row in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+                try:
+                    count, low, high = conn.execute(
+                        f"SELECT count(*), min(rowid), max(rowid) FROM {_quote(table)}"  # noqa: S608
+                    ).fetchone()
+                except sqlite3.OperationalError as exc:
+                    raise ImportFailed(f"{source_file}:{table} cannot be read by rowid ({exc})") from exc
+                mapping = get_mapping(source_file=source_file, source_table=table)
+                plans[f"{source_file}:{table}"] = TablePlan(
+                    source_file=source_file,
+                    source_table=table,
+                    columns=columns,
+                    row_count=count,
+                    min_rowid=low,
+                    max_rowid=high,
+                    mapping=mapping,
+                    target_table=mapping.target_table if mapping else LegacyExtra._meta.db_table,
+                )
+    selected = _select(plans, only)
+    target_keys = {p.mapping.model: p.key for p in plans.values() if p.mapping}
+    for plan in plans.values():
+        if plan.min_rowid is not None:
+            plan.units = [
+                (low, min(low + batch_size - 1, plan.max_rowid))
+                for low in range(plan.min_rowid, plan.max_rowid + 1, batch_size)
+            ]
+        if plan.mapping is None:
+            plan.sequential = False
+            continue
+        model = apps.get_model(plan.mapping.model)
+        for model_field in model._meta.concrete_fields:
+            related = getattr(model_field, "related_model", None)
+            if related is not None and related._meta.label in target_keys and model_field.column in _spec_targets(plan):
+                dependency = target_keys[related._meta.label]
+                if dependency != plan.key:
+                    plan.depends_on.add(dependency)
+        plan.sequential = _has_secondary_unique(model)
+    return {key: plans[key] for key in selected}
+
+
+def _spec_targets(plan: TablePlan) -> set[str]:
+    from ops.legacy.tables import SPECS, target_of
+
+    spec = SPECS[(plan.source_file, plan.source_table)]
+    return {target_of(column, col) for column, col in spec.columns.items() if column in plan.columns}
+
+
+def _has_secondary_unique(model) -> bool:
+    if any(isinstance(c, models.UniqueConstraint) for c in model._meta.constraints):
+        return True
+    return any(f.unique and not f.primary_key for f in model._meta.concrete_fields)
+
+
+def _select(plans: dict[str, TablePlan], only: list[str] | None) -> list[str]:
+    if not only:
+        return list(plans)
+    selected = []
+    for wanted in only:
+        matches = [
+            key
+            for key, plan in plans.items()
+            if wanted in (key, plan.source_table, plan.target_table) and (plan.mapping or wanted == key)
+        ]
+        if not matches:
+            raise ImportFailed(f"--only {wanted!r} matches no legacy table (try file.db:table or a target table name)")
+        selected.extend(m for m in matches if m not in selected)
+    return selected
+
+
+def plan_email_policy(*, snapshot: dict[str, Path]) -> dict[int, EmailDecision]:
+    """Decide each legacy account's login email (see README "Email variants").
+
+    The oldest account (lowest id) of each case/whitespace-insensitive address
+    keeps it, trimmed; later variants, and addresses already used by an account
+    that was not imported, get a placeholder login and keep their legacy email
+    in ``legacy_email`` with status ``email_conflict`` for staff to merge.
+    """
+    from mingus.accounts.models import LegacyStatus, User
+
+    low, high = ids.uuid_bounds("mingus.db", "users", 0, ids.ROWID_LIMIT - 1)
+    taken = {
+        email.strip().lower()
+        for email in User.objects.exclude(id__range=(low, high)).values_list("email", flat=True).iterator()
+    }
+    decisions: dict[int, EmailDecision] = {}
+    with _open_snapshot(snapshot["mingus.db"]) as conn:
+        conn.text_factory = decode_text
+        for rowid, email in conn.execute("SELECT rowid, email FROM users ORDER BY rowid"):
+            text = email if isinstance(email, str) else None
+            normal = text.strip().lower() if text else ""
+            if not normal or normal in taken:
+                decisions[rowid] = EmailDecision(
+                    email=f"duplicate-{rowid}@legacy.invalid",
+                    legacy_email=text if text is not None else describe_value(email)[1],
+                    status=LegacyStatus.EMAIL_CONFLICT,
+                )
+                continue
+            taken.add(normal)
+            stripped = text.strip()
+            decisions[rowid] = EmailDecision(
+                email=stripped, legacy_email=text if stripped != text else None, status=None
+            )
+    return decisions
+
+
+def find_orphaned_user_ids(*, snapshot: dict[str, Path], plans: dict[str, TablePlan]) -> list[int]:
+    """Legacy user ids referenced by some row but absent from mingus.db users."""
+    from ops.legacy.tables import SPECS
+
+    orphans: set[int] = set()
+    users_db = str(snapshot["mingus.db"])
+    for plan in plans.values():
+        if plan.mapping is None:
+            continue
+        spec = SPECS[(plan.source_file, plan.source_table)]
+        columns = [c for c, col in spec.columns.items() if col.kind == "user" and c in plan.columns]
+        if not columns or plan.key == USERS_KEY:
+            continue
+        with _open_snapshot(snapshot[plan.source_file]) as conn:
+            conn.execute("ATTACH DATABASE ? AS legacy_users", [f"file:{users_db}?mode=ro"])
+            for column in columns:
+                query = (
+                    f"SELECT DISTINCT {_quote(column)} FROM {_quote(plan.source_table)} "  # noqa: S608
+                    f"WHERE typeof({_quote(column)}) = 'integer' AND {_quote(column)} BETWEEN 0 AND ? "
+                    f"AND {_quote(column)} NOT IN (SELECT id FROM legacy_users.users)"
+                )
+                orphans.update(row[0] for row in conn.execute(query, [ids.ROWID_LIMIT - 1]))
+    return sorted(orphans)
+
+
+def _create_placeholders(*, run: ImportRun, orphans: list[int]) -> int:
+    """One inactive placeholder account per deleted legacy user whose rows remain."""
+    from mingus.accounts.models import LegacyStatus
+
+    if not orphans:
+        return 0
+    rows = [
+        (
+            ids.user_uuid(legacy_id),
+            f"deleted-user-{legacy_id}@legacy.invalid",
+            "!legacy-deleted-account",
+            False,
+            False,
+            False,
+            False,
+            False,
+            PLACEHOLDER_CREATED_AT,
+            LegacyStatus.PLACEHOLDER.value,
+        )
+        for legacy_id in orphans
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS _placeholders (id uuid, email text, password text, is_active bool, "
+            "is_staff bool, is_superuser bool, is_app_admin bool, email_verified bool, created_at timestamptz, "
+            "legacy_status text)"
+        )
+        cursor.execute("TRUNCATE _placeholders")
+        with cursor.copy("COPY _placeholders FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            "INSERT INTO users (id, email, password, is_active, is_staff, is_superuser, is_app_admin, "
+            "email_verified, created_at, legacy_status) SELECT * FROM _placeholders ORDER BY id "
+            "ON CONFLICT DO NOTHING RETURNING id"
+        )
+        created = [ids.rowid_of(row[0]) for row in cursor.fetchall()]
+        report = dict(run.report or {})
+        report["placeholders_created"] = sorted(set(report.get("placeholders_created", [])) | set(created))
+        run.report = report
+        if run.pk and not _STATE.dry_run:
+            ImportRun.objects.filter(pk=run.pk).update(report=report)
+    return len(created)
+
+
+# --------------------------------------------------------------------------------------------
+# Scheduling
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _WorkerState:
+    run: ImportRun
+    snapshot: dict[str, Path]
+    plans: dict[str, TablePlan]
+    context: ImportContext
+    dry_run: bool
+    converters: dict = field(default_factory=dict)
+    move_sql: dict = field(default_factory=dict)
+
+
+_STATE: _WorkerState
+
+
+def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int], workers: int, progress) -> None:
+    # Chunks committed by an earlier, interrupted attempt of this run are done.
+    done_rows: Counter[tuple[str, int]] = Counter()
+    for chunk in ImportChunk.objects.filter(run_id=run.id):
+        done_rows[(f"{chunk.source_file}:{chunk.source_table}", chunk.rowid_from)] = chunk.rows_read
+    pending: dict[str, list[tuple[int, int]]] = {}
+    for key, plan in plans.items():
+        pending[key] = [unit for unit in plan.units if (key, unit[0]) not in done_rows]
+        done = sum(rows for (k, _), rows in done_rows.items() if k == key)
+        progress("table_start", {"key": key, "total": plan.row_count, "done": done})
+    complete = {key for key, units in pending.items() if not units}
+    placeholders_done = False
+    in_flight: dict[str, int] = Counter()
+    results: list[tuple[str, UnitResult | BaseException]] = []
+
+    def ready(key: str) -> bool:
+        plan = plans[key]
+        if not pending[key] or (plan.sequential and in_flight[key]):
+            return False
+        deps = plan.depends_on & set(plans)
+        if USERS_KEY in deps and not placeholders_done:
+            return False
+        return deps <= complete
+
+    def maybe_placeholders() -> None:
+        nonlocal placeholders_done
+        if not placeholders_done and (USERS_KEY in complete or USERS_KEY not in plans):
+            created = _create_placeholders(run=run, orphans=orphans)
+            progress("placeholders", {"created": created, "orphans": len(orphans)})
+            placeholders_done = True
+
+    maybe_placeholders()
+    if workers == 1:
+        while any(pending.values()):
+            key = next((k for k in plans if ready(k)), None)
+            if key is None:
+                raise ImportFailed(f"no table can proceed; dependencies: { {k: plans[k].depends_on for k in pending} }")
+            unit = pending[key].pop(0)
+            result = process_unit(key, unit[0], unit[1])
+            _after_unit(result, pending, complete, progress)
+            maybe_placeholders()
+        return
+
+    connections.close_all()  # never share a connection with forked workers
+    pool = multiprocessing.get_context("fork").Pool(processes=workers)
+    failure: BaseException | None = None
+    try:
+        last_beat = time.monotonic()
+        while any(pending.values()) or sum(in_flight.values()):
+            while failure is None and sum(in_flight.values()) < workers:
+                key = next((k for k in plans if ready(k)), None)
+                if key is None:
+                    break
+                unit = pending[key].pop(0)
+                in_flight[key] += 1
+                pool.apply_async(
+                    process_unit,
+                    (key, unit[0], unit[1]),
+                    callback=lambda r, k=key: results.append((k, r)),
+                    error_callback=lambda e, k=key: results.append((k, e)),
+                )
+            if not sum(in_flight.values()):
+                if failure is not None or not any(pending.values()):
+                    break
+                raise ImportFailed("no table can proceed (a dependency cycle in the plan)")
+            while not results:
+                time.sleep(0.02)
+            key, outcome = results.pop(0)
+            in_flight[key] -= 1
+            if isinstance(outcome, BaseException):
+                failure = failure or outcome
+                for units in pending.values():
+                    units.clear()
+                continue
+            _after_unit(outcome, pending, complete, progress)
+            maybe_placeholders()
+            if time.monotonic() - last_beat > 5:
+                ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+                last_beat = time.monotonic()
+    finally:
+        pool.close()
+        pool.join()
+    if failure is not None:
+        raise failure
+
+
+def _after_unit(result: UnitResult, pending, complete: set[str], progress) -> None:
+    progress("unit", {"key": result.key, "result": result})
+    if not pending[result.key]:
+        complete.add(result.key)
+
+
+# --------------------------------------------------------------------------------------------
+# One unit of work (runs in a worker process)
+# --------------------------------------------------------------------------------------------
+
+
+class _UndecodableText(Exception):
+    pass
+
+
+def process_unit(key: str, rowid_from: int, rowid_to: int) -> UnitResult:
+    """Load rows ``rowid_from..rowid_to`` of one legacy table in one transaction."""
+    plan = _STATE.plans[key]
+    started = time.monotonic()
+    try:
+        try:
+            with transaction.atomic():
+                result = _load_unit(plan, rowid_from, rowid_to, safe_text=False)
+        except _UndecodableText:
+            # Some TEXT is not valid UTF-8: read this chunk again, value by value.
+            with transaction.atomic():
+                result = _load_unit(plan, rowid_from, rowid_to, safe_text=True)
+    except Exception as exc:
+        # Plain text crosses the process boundary; driver exceptions may not pickle.
+        raise ImportFailed(f"{key} rowids {rowid_from}..{rowid_to}: {type(exc).__name__}: {exc}") from None
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _converter_for(plan: TablePlan):
+    converter = _STATE.converters.get(plan.key)
+    if converter is None:
+        if plan.mapping is not None:
+            converter = RowConverter(mapping=plan.mapping, source_columns=plan.columns, context=_STATE.context)
+        else:
+            converter = _UnknownTableConverter(plan=plan, run_id=_STATE.run.id)
+        _STATE.converters[plan.key] = converter
+    return converter
+
+
+class _UnknownTableConverter:
+    """Rows of a table the contract does not know are kept whole in ops_legacy_extras."""
+
+    target_columns = _EXTRAS_COLUMNS
+    pg_types = _EXTRAS_TYPES
+    extra_columns: list[str] = []
+    missing_columns: list[str] = []
+
+    def __init__(self, *, plan: TablePlan, run_id: uuid.UUID):
+        self.plan = plan
+        self.run_id = run_id
+        self.namespace = ids.namespace(plan.source_file, plan.source_table)
+        self.notes: Counter[str] = Counter()
+
+    def is_expired(self, row) -> bool:
+        return False
+
+    def convert(self, row: tuple) -> list:
+        data = {name: describe_value(value) for name, value in zip(self.plan.columns, row[1:], strict=True)}
+        return [
+            uuid.UUID(int=ids.uuid_int(self.namespace, row[0])),
+            self.run_id,
+            self.plan.source_file,
+            self.plan.source_table,
+            row[0],
+            None,
+            None,
+            data,
+        ]
+
+    def extras(self, row) -> None:
+        return None
+
+
+def _read_rows(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> Iterator[tuple]:
+    conn = _open_snapshot(_STATE.snapshot[plan.source_file])
+    if safe_text:
+        conn.text_factory = decode_text
+    columns = ", ".join(_quote(c) for c in plan.columns)
+    query = f"SELECT rowid, {columns} FROM {_quote(plan.source_table)} WHERE rowid BETWEEN ? AND ? ORDER BY rowid"  # noqa: S608
+    try:
+        cursor = conn.execute(query, [rowid_from, rowid_to])
+        while True:
+            try:
+                rows = cursor.fetchmany(2000)
+            except sqlite3.OperationalError as exc:
+                if "decode" in str(exc).lower() and not safe_text:
+                    raise _UndecodableText from exc
+                raise
+            if not rows:
+                return
+            yield from rows
+    finally:
+        conn.close()
+
+
+def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> UnitResult:
+    converter = _converter_for(plan)
+    converter.notes.clear()
+    result = UnitResult(key=plan.key, rowid_from=rowid_from, rowid_to=rowid_to)
+    failures: list[tuple[int, str, str]] = []
+    skipped: Counter[str] = Counter()
+    extras: list[tuple[int, dict]] = []
+    staged: list[int] = []
+    stage = _ensure_stage(plan, converter)
+    raw = connection.connection
+    with raw.cursor() as cursor:
+        columns = ", ".join(_quote(c) for c in converter.target_columns)
+        with cursor.copy(f"COPY {stage} ({columns}, _rowid) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([*converter.pg_types, "int8"])
+            for row in _read_rows(plan, rowid_from, rowid_to, safe_text=safe_text):
+                result.read += 1
+                if converter.is_expired(row):
+                    skipped["expired cache entry"] += 1
+                    continue
+                try:
+                    values = converter.convert(row)
+                except TransformError as exc:
+                    failures.append((row[0], exc.code, exc.message))
+                    continue
+                except ids.RowidOutOfRange as exc:
+                    failures.append((row[0], "bad_rowid", str(exc)))
+                    continue
+                extra = converter.extras(row)
+                if extra:
+                    extras.append((row[0], extra))
+                values.append(row[0])
+                copy.write_row(values)
+                staged.append(row[0])
+        rejected = _move_stage(cursor, plan, converter, stage)
+    not_inserted: set[int] = set()
+    for rowid, code, reason in rejected:
+        not_inserted.add(rowid)
+        if code == "present":
+            result.present += 1
+        else:
+            failures.append((rowid, code, reason))
+    result.skipped = sum(skipped.values())
+    result.quarantined = len(failures)
+    result.inserted = len(staged) - len(not_inserted)
+    inserted = [rowid for rowid in staged if rowid not in not_inserted]
+    inserted_set = set(inserted)
+    if failures:
+        _quarantine(plan, failures)
+    if extras:
+        _keep_extras(plan, converter, [(rowid, data) for rowid, data in extras if rowid in inserted_set])
+    quarantine_codes = Counter(code for _, code, _ in failures)
+    ImportChunk.objects.create(
+        run_id=_STATE.run.id,
+        source_file=plan.source_file,
+        source_table=plan.source_table,
+        target_table=plan.target_table,
+        rowid_from=rowid_from,
+        rowid_to=rowid_to,
+        rows_read=result.read,
+        rows_inserted=result.inserted,
+        rows_present=result.present,
+        rows_quarantined=result.quarantined,
+        rows_skipped=result.skipped,
+        inserted_rowids=_ranges(inserted),
+        notes={"normalised": dict(converter.notes), "quarantined": dict(quarantine_codes), "skipped": dict(skipped)},
+        seconds=0,
+    )
+    return result
+
+
+def _ranges(rowids: list[int]) -> list[list[int]]:
+    ranges: list[list[int]] = []
+    for rowid in rowids:
+        if ranges and rowid == ranges[-1][1] + 1:
+            ranges[-1][1] = rowid
+        else:
+            ranges.append([rowid, rowid])
+    return ranges
+
+
+def _ensure_stage(plan: TablePlan, converter) -> str:
+    stage = _quote(f"_stage_{plan.target_table}")
+    with connection.cursor() as cursor:
+        # A constraint-free copy of the target's columns: bad rows must reach the
+        # set-based checks below instead of aborting the COPY.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS "  # noqa: S608
+            f"SELECT *, NULL::bigint AS _rowid FROM {_quote(plan.target_table)} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {stage}")
+    return stage
+
+
+def _move_stage(cursor, plan: TablePlan, converter, stage: str) -> list[tuple[int, str, str]]:
+    """Insert the staged rows that pass every constraint; return the others with reasons."""
+    sql = _STATE.move_sql.get(plan.key)
+    if sql is None:
+        sql = _STATE.move_sql[plan.key] = _build_move_sql(cursor, plan.target_table, converter.target_columns, stage)
+    cursor.execute(sql)
+    rejected: list[tuple[int, str, str]] = []
+    conflicts: list[int] = []
+    for rowid, reason, present in cursor.fetchall():
+        if present:
+            rejected.append((rowid, "present", ""))
+        elif reason:
+            code, _, message = reason.partition(": ")
+            rejected.append((rowid, code, reason if not message else f"{message}"))
+        else:
+            conflicts.append(rowid)
+    for rowid in conflicts:
+        rejected.append((rowid, "duplicate", _describe_conflict(cursor, plan, converter, stage, rowid)))
+    return rejected
+
+
+def _describe_conflict(cursor, plan: TablePlan, converter, stage: str, rowid: int) -> str:
+    # Insert the one row again to let PostgreSQL name the unique key it breaks.
+    columns = ", ".join(_quote(c) for c in converter.target_columns)
+    cursor.execute("SAVEPOINT describe_conflict")
+    try:
+        cursor.execute(
+            f"INSERT INTO {_quote(plan.target_table)} ({columns}) SELECT {columns} FROM {stage} WHERE _rowid = %s",  # noqa: S608
+            [rowid],
+        )
+    except psycopg.errors.UniqueViolation as exc:
+        cursor.execute("ROLLBACK TO SAVEPOINT describe_conflict")
+        detail = exc.diag.message_detail or ""
+        return f"duplicate of an existing row ({exc.diag.constraint_name}): {detail}".strip()
+    cursor.execute("ROLLBACK TO SAVEPOINT describe_conflict")
+    return "conflicts with a row inserted at the same time"
+
+
+def _build_move_sql(cursor, target: str, columns: list[str], stage: str) -> str:
+    cursor.execute(
+        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnotnull "
+        "AND a.attnum > 0 AND NOT a.attisdropped",
+        [target],
+    )
+    # Every NOT NULL column, listed or not: a column the spec forgets is a clear reason, not an abort.
+    not_null = [r[0] for r in cursor.fetchall()]
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c'",
+        [target],
+    )
+    checks = cursor.fetchall()
+    cursor.execute(
+        "SELECT a.attname, c.confrelid::regclass::text, pa.attname FROM pg_constraint c "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+        "JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = c.confkey[1] "
+        "WHERE c.conrelid = %s::regclass AND c.contype = 'f' AND array_length(c.conkey, 1) = 1",
+        [target],
+    )
+    foreign_keys = [r for r in cursor.fetchall() if r[0] in columns]
+
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    pieces = [
+        f"CASE WHEN s.{_quote(c)} IS NULL THEN {literal(f'missing_value: {c} is required')} END" for c in not_null
+    ]
+    for name, definition in checks:
+        expression = definition.removeprefix("CHECK ").removesuffix(" NOT VALID")
+        pieces.append(
+            f"CASE WHEN ({expression}) IS FALSE THEN {literal(f'constraint: violates {name} {expression}')} END"
+        )
+    for column, parent, parent_column in foreign_keys:
+        message = f"missing_reference: {column} points to a {parent} row that was not imported"
+        # Names come from the catalog, not from input.
+        exists = f"SELECT 1 FROM {parent} p WHERE p.{_quote(parent_column)} = s.{_quote(column)}"  # noqa: S608
+        pieces.append(f"CASE WHEN s.{_quote(column)} IS NOT NULL AND NOT EXISTS ({exists}) THEN {literal(message)} END")
+    reason = f"concat_ws('; ', {', '.join(pieces)})" if pieces else "''"
+    quoted = ", ".join(_quote(c) for c in columns)
+    target_q = _quote(target)
+    return f"""
+        WITH checked AS MATERIALIZED (
+            SELECT s.*, {reason} AS _reason,
+                   EXISTS (SELECT 1 FROM {target_q} t WHERE t.id = s.id) AS _present
+            FROM {stage} s
+        ), inserted AS (
+            INSERT INTO {target_q} ({quoted})
+            SELECT {quoted} FROM checked WHERE _reason = '' AND NOT _present ORDER BY _rowid
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        )
+        SELECT c._rowid, c._reason, c._present FROM checked c
+        WHERE c._reason <> '' OR c._present OR NOT EXISTS (SELECT 1 FROM inserted i WHERE i.id = c.id)
+        ORDER BY c._rowid
+    """  # noqa: S608
+
+
+def _quarantine(plan: TablePlan, failures: list[tuple[int, str, str]]) -> None:
+    """Keep the complete original rows, read back with their storage classes."""
+    originals: dict[int, list] = {}
+    conn = _open_snapshot(_STATE.snapshot[plan.source_file], raw_text=True)
+    try:
+        selects = ", ".join(f"typeof({_quote(c)}), {_quote(c)}" for c in plan.columns)
+        rowids = [rowid for rowid, _, _ in failures]
+        for start in range(0, len(rowids), 500):
+            batch = rowids[start : start + 500]
+            query = (
+                f"SELECT rowid, {selects} FROM {_quote(plan.source_table)} "  # noqa: S608
+                f"WHERE rowid IN ({', '.join('?' * len(batch))})"
+            )
+            for row in conn.execute(query, batch):
+                originals[row[0]] = [
+                    [name, *_original_value(row[1 + 2 * i], row[2 + 2 * i])] for i, name in enumerate(plan.columns)
+                ]
+    finally:
+        conn.close()
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO ops_quarantined_rows (id, run_id, source_file, source_table, source_rowid, original, "
+            "reason_code, reason, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now()) "
+            "ON CONFLICT (source_file, source_table, source_rowid) DO NOTHING",
+            [
+                (
+                    uuid.uuid4(),
+                    _STATE.run.id,
+                    plan.source_file,
+                    plan.source_table,
+                    rowid,
+                    psycopg.types.json.Jsonb(originals[rowid]),
+                    code[:40],
+                    reason,
+                )
+                for rowid, code, reason in failures
+            ],
+        )
+
+
+def _original_value(storage_class: bytes | str, value) -> list:
+    storage_class = storage_class.decode() if isinstance(storage_class, bytes) else storage_class
+    if storage_class == "text":
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return describe_value(decode_text(value))
+        return describe_value(text)
+    return describe_value(value)
+
+
+def _keep_extras(plan: TablePlan, converter, rows: list[tuple[int, dict]]) -> None:
+    if not rows:
+        return
+    extras_ns = ids.namespace(plan.source_file, plan.source_table + "#extras")
+    with connection.connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS _stage_extras AS SELECT * FROM ops_legacy_extras WITH NO DATA")
+        cursor.execute("TRUNCATE _stage_extras")
+        with cursor.copy(f"COPY _stage_extras ({', '.join(_EXTRAS_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_EXTRAS_TYPES)
+            for rowid, data in rows:
+                copy.write_row(
+                    [
+                        uuid.UUID(int=ids.uuid_int(extras_ns, rowid)),
+                        _STATE.run.id,
+                        plan.source_file,
+                        plan.source_table,
+                        rowid,
+                        plan.target_table,
+                        converter.uuid_for(rowid),
+                        data,
+                    ]
+                )
+        cursor.execute(
+            "INSERT INTO ops_legacy_extras SELECT * FROM _stage_extras "
+            "ON CONFLICT (source_file, source_table, source_rowid) DO NOTHING"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Finishing: count identity, report, audit
+# --------------------------------------------------------------------------------------------
+
+
+def _finish(*, run: ImportRun, plans: dict[str, TablePlan], timings: dict[str, float], dry_run: bool) -> dict:
+    chunks = list(ImportChunk.objects.filter(run=run))
+    tables = []
+    problems = []
+    for key, plan in plans.items():
+        mine = [c for c in chunks if c.source_file == plan.source_file and c.source_table == plan.source_table]
+        done = {c.rowid_from for c in mine}
+        missing_units = [u for u in plan.units if u[0] not in done]
+        totals = Counter()
+        notes: Counter[str] = Counter()
+        quarantine: Counter[str] = Counter()
+        skipped: Counter[str] = Counter()
+        seconds = 0.0
+        for c in mine:
+            totals.update(
+                read=c.rows_read,
+                inserted=c.rows_inserted,
+                present=c.rows_present,
+                quarantined=c.rows_quarantined,
+                skipped=c.rows_skipped,
+            )
+            notes.update(c.notes.get("normalised", {}))
+            quarantine.update(c.notes.get("quarantined", {}))
+            skipped.update(c.notes.get("skipped", {}))
+            seconds += c.seconds
+        accounted = totals["inserted"] + totals["present"] + totals["quarantined"] + totals["skipped"]
+        if missing_units:
+            problems.append(f"{key}: {len(missing_units)} chunk(s) never loaded")
+        if totals["read"] != plan.row_count:
+            problems.append(f"{key}: read {totals['read']} rows but the source holds {plan.row_count}")
+        if accounted != totals["read"]:
+            problems.append(f"{key}: read {totals['read']} but accounted for {accounted}")
+        converter = _STATE.converters.get(key) or _converter_for(plan)
+        tables.append(
+            {
+                "source_file": plan.source_file,
+                "source_table": plan.source_table,
+                "target_table": plan.target_table,
+                "known_to_contract": plan.mapping is not None,
+                "source_rows": plan.row_count,
+                "read": totals["read"],
+                "inserted": totals["inserted"],
+                "already_present": totals["present"],
+                "quarantined": totals["quarantined"],
+                "skipped": totals["skipped"],
+                "quarantine_reasons": dict(quarantine),
+                "skip_reasons": dict(skipped),
+                "normalised": dict(notes),
+                "extra_columns_kept": list(getattr(converter, "extra_columns", [])),
+                "contract_columns_missing": list(getattr(converter, "missing_columns", [])),
+            }
+        )
+    summary = {k: sum(t[k] for t in tables) for k in ("read", "inserted", "already_present", "quarantined", "skipped")}
+    timings["total"] = sum(v for k, v in timings.items() if k != "total")
+    report = {
+        "run_id": None if dry_run else str(run.id),
+        "dry_run": dry_run,
+        "source_dir": run.source_dir,
+        "source_checksums": run.source_checksums,
+        "backup_path": run.backup_path,
+        "totals": summary,
+        "placeholders_created": len((run.report or {}).get("placeholders_created", [])),
+        "tables": tables,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "rows_per_second": round(summary["read"] / timings["load"], 1) if timings.get("load") else None,
+        "problems": problems,
+    }
+    if problems:
+        raise ImportFailed("the import does not add up: " + "; ".join(problems))
+    if dry_run:
+        return report
+    stored = {**report, "placeholders_created": (run.report or {}).get("placeholders_created", [])}
+    with transaction.atomic():
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.SUCCEEDED,
+            finished_at=timezone.now(),
+            timings=report["timings"],
+            report=stored,
+        )
+        AuditLog.objects.create(
+            action="legacy_import",
+            actor=run.started_by,
+            source=AuditSource.IMPORT,
+            entity_type="ImportRun",
+            entity_id=str(run.id),
+            details={
+                "source_dir": run.source_dir,
+                "source_checksums": run.source_checksums,
+                "backup_path": run.backup_path,
+                "totals": summary,
+                "placeholders_created": report["placeholders_created"],
+            },
+        )
+    return report
