@@ -237,6 +237,16 @@ def _release_lock(lock_connection: psycopg.Connection) -> None:
     lock_connection.close()
 
 
+def import_lock_held() -> bool:
+    """Whether some session holds the import lock (an import is running)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted)",
+            [_LOCK_KEY],
+        )
+        return cursor.fetchone()[0]
+
+
 def _start_run(*, directory, checksums, backup_path, options, started_by, dry_run) -> tuple[ImportRun, bool]:
     if not dry_run:
         unfinished = (

@@ -104,3 +104,26 @@ def render_mapping_markdown() -> str:
     for m in TABLE_MAPPINGS:
         lines.append(f"| {m.source_file} | {m.source_table} | `{m.target_table}` | {m.model} | {m.note} |")
     return "\n".join(lines) + "\n"
+
+
+def load_order() -> list[TableMapping]:
+    """The mappings ordered so that every table comes after the tables it references."""
+    from django.apps import apps
+
+    by_model = {m.model: m for m in TABLE_MAPPINGS}
+    ordered: list[TableMapping] = []
+    visiting: set[str] = set()
+
+    def visit(mapping: TableMapping) -> None:
+        if mapping in ordered or mapping.model in visiting:
+            return
+        visiting.add(mapping.model)
+        for model_field in apps.get_model(mapping.model)._meta.concrete_fields:
+            related = getattr(model_field, "related_model", None)
+            if related is not None and related._meta.label in by_model:
+                visit(by_model[related._meta.label])
+        ordered.append(mapping)
+
+    for mapping in TABLE_MAPPINGS:
+        visit(mapping)
+    return ordered

@@ -1,0 +1,93 @@
+"""rollback_import: remove exactly the rows one import run inserted, nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from ops.legacy import ids
+from ops.legacy.mapping import load_order
+from ops.models import AuditLog, AuditSource, ImportRun, ImportStatus, LegacyExtra, QuarantinedRow
+
+
+class RollbackFailed(Exception):
+    """The run cannot be rolled back; nothing was changed."""
+
+
+@dataclass
+class RollbackResult:
+    run_id: str
+    deleted: dict[str, int]
+    placeholders_deleted: int
+    quarantined_deleted: int
+    extras_deleted: int
+
+
+def rollback_import(*, run_id, actor: str | None = None) -> RollbackResult:
+    """Delete the rows ``run_id`` inserted (by the UUID ranges its chunks recorded).
+
+    Rows the run found already present, rows inserted by other runs and rows
+    created by the app are untouched. Everything happens in one transaction:
+    if rows created since then still reference an imported row, the rollback
+    fails with the constraint that stopped it and changes nothing.
+    """
+    try:
+        run = ImportRun.objects.get(pk=run_id)
+    except (ImportRun.DoesNotExist, ValueError) as exc:
+        raise RollbackFailed(f"no import run {run_id}") from exc
+    if run.status == ImportStatus.ROLLED_BACK:
+        raise RollbackFailed(f"run {run_id} was already rolled back")
+    if run.status == ImportStatus.RUNNING and run.finished_at is None and _is_import_running():
+        raise RollbackFailed("an import is running right now; roll back once it has stopped")
+
+    ranges: dict[tuple[str, str, str], list[list[int]]] = {}
+    for chunk in run.chunks.all().only("source_file", "source_table", "target_table", "inserted_rowids"):
+        key = (chunk.source_file, chunk.source_table, chunk.target_table or LegacyExtra._meta.db_table)
+        ranges.setdefault(key, []).extend(chunk.inserted_rowids)
+    # Children before parents, users last.
+    position = {(m.source_file, m.source_table): i for i, m in enumerate(load_order())}
+    keys = sorted(ranges, key=lambda k: position.get((k[0], k[1]), len(position)), reverse=True)
+
+    deleted: dict[str, int] = {}
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            extras = LegacyExtra.objects.filter(run=run).delete()[0]
+            for source_file, source_table, target in keys:
+                count = 0
+                for first, last in ranges[(source_file, source_table, target)]:
+                    low, high = ids.uuid_bounds(source_file, source_table, first, last)
+                    cursor.execute(f'DELETE FROM "{target}" WHERE id BETWEEN %s AND %s', [low, high])  # noqa: S608
+                    count += cursor.rowcount
+                deleted[f"{source_file}:{source_table}"] = count
+            placeholders = [ids.user_uuid(i) for i in (run.report or {}).get("placeholders_created", [])]
+            cursor.execute("DELETE FROM users WHERE id = ANY(%s) AND legacy_status = 'placeholder'", [placeholders])
+            placeholders_deleted = cursor.rowcount
+            quarantined = QuarantinedRow.objects.filter(run=run).delete()[0]
+            ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.ROLLED_BACK, finished_at=timezone.now())
+            AuditLog.objects.create(
+                action="legacy_import_rollback",
+                actor=actor,
+                source=AuditSource.SHELL,
+                entity_type="ImportRun",
+                entity_id=str(run.pk),
+                details={"deleted": deleted, "placeholders_deleted": placeholders_deleted},
+            )
+    except IntegrityError as exc:
+        raise RollbackFailed(
+            f"rows created since the import still reference rows of run {run_id}; nothing was deleted ({exc})"
+        ) from exc
+    return RollbackResult(
+        run_id=str(run.pk),
+        deleted=deleted,
+        placeholders_deleted=placeholders_deleted,
+        quarantined_deleted=quarantined,
+        extras_deleted=extras,
+    )
+
+
+def _is_import_running() -> bool:
+    from ops.legacy.importer import import_lock_held
+
+    return import_lock_held()
