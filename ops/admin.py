@@ -18,9 +18,13 @@ from ops.models import (
     CohortMembership,
     DbQueryStat,
     ErrorLog,
+    ImportChunk,
+    ImportRun,
     KpiDaily,
+    LegacyExtra,
     PerfAlert,
     PerformanceMetric,
+    QuarantinedRow,
     QueryCache,
     Report,
     ReportRun,
@@ -208,3 +212,164 @@ class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "action", "entity_type", "entity_id", "actor", "source", "user_id")
     list_filter = ("source",)
     search_fields = ("=entity_id", "=action", "=actor")
+
+
+class _RunTablesMixin:
+    @admin.display(description="tables (live from committed chunks)")
+    def table_counts(self, run):
+        from django.db.models import Sum
+        from django.utils.html import format_html_join, mark_safe
+
+        rows = (
+            ImportChunk.objects.filter(run=run)
+            .values("source_file", "source_table", "target_table")
+            .annotate(
+                read=Sum("rows_read"),
+                inserted=Sum("rows_inserted"),
+                present=Sum("rows_present"),
+                quarantined=Sum("rows_quarantined"),
+                skipped=Sum("rows_skipped"),
+            )
+            .order_by("source_file", "source_table")
+        )
+        header = mark_safe(
+            "<table><tr><th>source</th><th>target</th><th>read</th><th>inserted</th>"
+            "<th>already present</th><th>quarantined</th><th>skipped</th></tr>"
+        )
+        body = format_html_join(
+            "",
+            "<tr><td>{}:{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    r["source_file"],
+                    r["source_table"],
+                    r["target_table"],
+                    r["read"],
+                    r["inserted"],
+                    r["present"],
+                    r["quarantined"],
+                    r["skipped"],
+                )
+                for r in rows
+            ),
+        )
+        return header + body + mark_safe("</table>")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(_RunTablesMixin, ReadOnlyAdmin):
+    list_display = ("started_at", "status", "source_dir", "started_by", "rows_read", "quarantined", "finished_at")
+    list_filter = ("status",)
+    search_fields = ("=source_dir", "=started_by")
+    fields = (
+        "id",
+        "status",
+        "source_dir",
+        "started_by",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+        "backup_path",
+        "source_checksums",
+        "options",
+        "timings",
+        "error",
+        "quarantine_link",
+        "table_counts",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="rows read")
+    def rows_read(self, run):
+        return (run.report or {}).get("totals", {}).get("read")
+
+    @admin.display(description="quarantined")
+    def quarantined(self, run):
+        return (run.report or {}).get("totals", {}).get("quarantined")
+
+    @admin.display(description="quarantine")
+    def quarantine_link(self, run):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        url = reverse("admin:ops_quarantinedrow_changelist") + f"?run__id__exact={run.pk}"
+        return format_html('<a href="{}">quarantined rows of this run</a>', url)
+
+
+@admin.register(QuarantinedRow)
+class QuarantinedRowAdmin(BigTableAdmin):
+    list_display = ("source_file", "source_table", "source_rowid", "reason_code", "short_reason", "resolved_at")
+    list_filter = ("reason_code", "source_file", "source_table", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("=source_rowid", "reason")
+    list_select_related = ("run",)
+    fields = (
+        "run",
+        "source_file",
+        "source_table",
+        "source_rowid",
+        "reason_code",
+        "reason",
+        "original_row",
+        "created_at",
+        "resolved_at",
+        "resolution_note",
+    )
+    readonly_fields = (
+        "run",
+        "source_file",
+        "source_table",
+        "source_rowid",
+        "reason_code",
+        "reason",
+        "original_row",
+        "created_at",
+        "resolved_at",
+    )
+    actions = ["mark_resolved"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="reason")
+    def short_reason(self, row):
+        return row.reason[:100]
+
+    @admin.display(description="original row (column, SQLite storage class, value)")
+    def original_row(self, row):
+        from django.utils.html import format_html_join, mark_safe
+
+        cells = [entry for entry in row.original if isinstance(entry, list) and len(entry) == 3]
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>", cells)
+        return mark_safe("<table>") + body + mark_safe("</table>")
+
+    @admin.action(description="Mark selected rows as resolved")
+    def mark_resolved(self, request, queryset):
+        from django.utils import timezone
+
+        updated = queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+        self.message_user(request, f"{updated} rows marked as resolved.")
+
+
+@admin.register(LegacyExtra)
+class LegacyExtraAdmin(ReadOnlyAdmin):
+    list_display = ("source_file", "source_table", "source_rowid", "target_table", "target_id")
+    list_filter = ("source_file", "source_table")
+    search_fields = ("=target_id",)
+
+
+@admin.register(ImportChunk)
+class ImportChunkAdmin(ReadOnlyAdmin):
+    list_display = (
+        "run",
+        "source_file",
+        "source_table",
+        "rowid_from",
+        "rowid_to",
+        "rows_read",
+        "rows_inserted",
+        "rows_quarantined",
+        "finished_at",
+    )
+    list_select_related = ("run",)
+    list_filter = ("source_file",)
+    raw_id_fields = ("run",)

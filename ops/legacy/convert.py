@@ -107,7 +107,9 @@ class RowConverter:
 
         self.target_columns: list[str] = ["id"]
         self.pg_types: list[str] = ["uuid"]
-        self._steps: list[tuple[int, Callable]] = []
+        # Money travels as float8 into the stage and becomes numeric(14,2) in SQL (see to_money_float).
+        self.money_columns: list[str] = []
+        self._steps: list[tuple[int, str, Callable]] = []
         self.extra_columns: list[str] = []
         self._extra_indexes: list[int] = []
         position = {name: index + 1 for index, name in enumerate(source_columns)}  # 0 is rowid
@@ -121,29 +123,44 @@ class RowConverter:
             if col.kind == "id":
                 continue  # the UUID comes from the rowid, which is this column
             model_field = fields_by_column[target]
-            self.target_columns.append(target)
-            self.pg_types.append(pg_type(model_field))
+            self._add(target, pg_type(model_field))
             # Email and setting conversions read other columns of the row, so they get it whole.
             index = 0 if col.kind in ("email", "setting") else position[column]
-            self._steps.append((index, self._converter(column, col, model_field, position)))
+            self._steps.append((index, column, self._converter(column, col, model_field, position)))
             if col.kind == "email":
                 # Beside the login email, the two columns recording what the policy did to it.
                 for name, step in (("legacy_email", self._legacy_email), ("legacy_status", self._legacy_status)):
-                    self.target_columns.append(name)
-                    self.pg_types.append(pg_type(fields_by_column[name]))
-                    self._steps.append((0, step))
+                    self._add(name, pg_type(fields_by_column[name]))
+                    self._steps.append((0, name, step))
         for target, value in spec.constants.items():
-            model_field = fields_by_column[target]
-            self.target_columns.append(target)
-            self.pg_types.append(pg_type(model_field))
-            self._steps.append((0, _constant(value)))
+            self._add(target, pg_type(fields_by_column[target]))
+            self._steps.append((0, target, _constant(value)))
         self.missing_columns = sorted(set(spec.columns) - set(source_columns))
         self._expires_index = position.get(spec.expires_column) if spec.expires_column else None
+        self._fast = self._compile()
+
+    def _add(self, target: str, type_name: str) -> None:
+        if type_name == "numeric":
+            self.money_columns.append(target)
+            type_name = "float8"
+        self.target_columns.append(target)
+        self.pg_types.append(type_name)
+
+    def _compile(self) -> Callable:
+        # One generated function per table: no per-value wrapper calls on the hot path.
+        scope: dict = {"_uuid": self.uuid_for}
+        parts = []
+        for number, (index, _, step) in enumerate(self._steps):
+            scope[f"_f{number}"] = step
+            parts.append(f"_f{number}(row[{index}])" if index else f"_f{number}(row)")
+        source = f"def convert(row):\n    return [_uuid(row[0]), {', '.join(parts)}]\n"
+        exec(source, scope)  # noqa: S102  (the source is built from this module's own names)
+        return scope["convert"]
 
     # -- public ------------------------------------------------------------------------------
 
     def uuid_for(self, rowid: int) -> uuid.UUID:
-        return uuid.UUID(int=ids.uuid_int(self.namespace, rowid))
+        return ids.uuid_from_int(ids.uuid_int(self.namespace, rowid))
 
     def is_expired(self, row: tuple) -> bool:
         """Whether a cache row's expiry time has passed at the run's cut-off."""
@@ -157,10 +174,17 @@ class RowConverter:
         )
 
     def convert(self, row: tuple) -> list:
-        out = [self.uuid_for(row[0])]
-        for index, step in self._steps:
-            out.append(step(row[index]) if index else step(row))
-        return out
+        try:
+            return self._fast(row)
+        except TransformError:
+            pass
+        # Slow path, only for failing rows: find the column and name it in the reason.
+        for index, column, step in self._steps:
+            try:
+                step(row[index]) if index else step(row)
+            except TransformError as exc:
+                raise TransformError(exc.code, f"{column}: {exc.message}") from None
+        raise AssertionError("a conversion failed only on the fast path")
 
     def extras(self, row: tuple) -> dict | None:
         if not self._extra_indexes:
@@ -175,9 +199,9 @@ class RowConverter:
         simple = {
             "int": transforms.to_int,
             "float": transforms.to_float,
-            "money": transforms.to_money,
-            "dollars": transforms.to_whole_dollars,
-            "display_money": transforms.to_display_money,
+            "money": transforms.to_money_float,
+            "dollars": _as_float(transforms.to_whole_dollars),
+            "display_money": _as_float(transforms.to_display_money),
             "bool": transforms.to_bool,
             "naive_ts": transforms.to_naive_utc,
             "offset_ts": transforms.to_offset_timestamp,
@@ -186,34 +210,31 @@ class RowConverter:
             "us_date": transforms.to_us_date,
         }
         if kind in simple:
-            return _named(column, simple[kind])
+            return simple[kind]
         if kind == "text":
-            return _named(column, lambda v: transforms.to_text(v, max_length=max_length))
+            return lambda v: transforms.to_text(v, max_length=max_length)
         if kind == "json":
-            return _named(column, self._json(column))
+            return self._json(column)
         if kind == "blob":
-            return _named(column, _blob)
+            return _blob
         if kind == "inet":
-            return _named(column, _inet)
+            return _inet
         if kind in ("user", "user_uuid"):
-            return _named(column, _reference(ids.namespace("mingus.db", "users")))
+            return _reference(ids.namespace("mingus.db", "users"))
         if kind.startswith("ref:"):
             _, ref_file, ref_table = kind.split(":")
-            return _named(column, _reference(ids.namespace(ref_file, ref_table)))
+            return _reference(ids.namespace(ref_file, ref_table))
         if kind == "email":
             return self._email
         if kind == "password":
-            return _named(column, _password)
+            return _password
         if kind == "fernet":
-            return _named(column, self._reencrypt)
+            return self._reencrypt
         if kind == "setting":
             value_index, type_index = position[column], position["value_type"]
 
             def typed_setting(row):
-                try:
-                    return transforms.to_setting_value(row[value_index], row[type_index])
-                except TransformError as exc:
-                    raise TransformError(exc.code, f"{column}: {exc.message}") from None
+                return transforms.to_setting_value(row[value_index], row[type_index])
 
             return typed_setting
         raise ValueError(f"unknown conversion kind {kind!r} for {column}")
@@ -268,12 +289,12 @@ class RowConverter:
         return crypto.encrypt_bytes(plaintext)
 
 
-def _named(column: str, function: Callable) -> Callable:
+def _as_float(function: Callable) -> Callable:
+    # Exact: every numeric(14,2) value has at most 14 significant digits, which
+    # float8 holds and PostgreSQL's float8-to-numeric cast (15 digits) restores.
     def convert(value):
-        try:
-            return function(value)
-        except TransformError as exc:
-            raise TransformError(exc.code, f"{column}: {exc.message}") from None
+        amount = function(value)
+        return None if amount is None else float(amount)
 
     return convert
 
@@ -289,7 +310,7 @@ def _reference(ns: tuple[int, int]) -> Callable:
         if not isinstance(value, int) or isinstance(value, bool):
             raise TransformError("bad_reference", f"expected an integer id, found {value!r}")
         try:
-            return uuid.UUID(int=ids.uuid_int(ns, value))
+            return ids.uuid_from_int(ids.uuid_int(ns, value))
         except ids.RowidOutOfRange as exc:
             raise TransformError("bad_reference", str(exc)) from None
 

@@ -533,6 +533,7 @@ class _WorkerState:
     dry_run: bool
     converters: dict = field(default_factory=dict)
     move_sql: dict = field(default_factory=dict)
+    replica_allowed: bool | None = None
 
 
 _STATE: _WorkerState
@@ -806,15 +807,21 @@ def _ranges(rowids: list[int]) -> list[list[int]]:
 
 
 def _ensure_stage(plan: TablePlan, converter) -> str:
-    stage = _quote(f"_stage_{plan.target_table}")
+    stage_name = f"_stage_{plan.target_table}"
+    stage = _quote(stage_name)
     with connection.cursor() as cursor:
-        # A constraint-free copy of the target's columns: bad rows must reach the
-        # set-based checks below instead of aborting the COPY.
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS "  # noqa: S608
-            f"SELECT *, NULL::bigint AS _rowid FROM {_quote(plan.target_table)} WITH NO DATA"
-        )
-        cursor.execute(f"TRUNCATE {stage}")
+        cursor.execute("SELECT to_regclass(%s)", [f"pg_temp.{stage_name}"])
+        if cursor.fetchone()[0] is None:
+            # A constraint-free copy of the target's columns: bad rows must reach the
+            # set-based checks of the move instead of aborting the COPY.
+            cursor.execute(
+                f"CREATE TEMP TABLE {stage} AS "  # noqa: S608
+                f"SELECT *, NULL::bigint AS _rowid FROM {_quote(plan.target_table)} WITH NO DATA"
+            )
+            for column in getattr(converter, "money_columns", []):
+                cursor.execute(f"ALTER TABLE {stage} ALTER COLUMN {_quote(column)} TYPE float8")
+        else:
+            cursor.execute(f"TRUNCATE {stage}")
     return stage
 
 
@@ -822,7 +829,8 @@ def _move_stage(cursor, plan: TablePlan, converter, stage: str) -> list[tuple[in
     """Insert the staged rows that pass every constraint; return the others with reasons."""
     sql = _STATE.move_sql.get(plan.key)
     if sql is None:
-        sql = _STATE.move_sql[plan.key] = _build_move_sql(cursor, plan.target_table, converter.target_columns, stage)
+        sql = _STATE.move_sql[plan.key] = _build_move_sql(cursor, plan.target_table, converter, stage)
+    _skip_row_triggers(cursor)
     cursor.execute(sql)
     rejected: list[tuple[int, str, str]] = []
     conflicts: list[int] = []
@@ -831,32 +839,65 @@ def _move_stage(cursor, plan: TablePlan, converter, stage: str) -> list[tuple[in
             rejected.append((rowid, "present", ""))
         elif reason:
             code, _, message = reason.partition(": ")
-            rejected.append((rowid, code, reason if not message else f"{message}"))
+            rejected.append((rowid, code, message or reason))
         else:
             conflicts.append(rowid)
-    for rowid in conflicts:
-        rejected.append((rowid, "duplicate", _describe_conflict(cursor, plan, converter, stage, rowid)))
+    if conflicts:
+        rejected.extend(_describe_conflicts(cursor, plan, converter, stage, conflicts))
     return rejected
 
 
-def _describe_conflict(cursor, plan: TablePlan, converter, stage: str, rowid: int) -> str:
-    # Insert the one row again to let PostgreSQL name the unique key it breaks.
-    columns = ", ".join(_quote(c) for c in converter.target_columns)
-    cursor.execute("SAVEPOINT describe_conflict")
+def _skip_row_triggers(cursor) -> None:
+    """Skip per-row trigger work (foreign-key re-checks, row audit) inside this chunk's transaction.
+
+    The move statement has already checked every foreign key set-based, and
+    the run writes one audit entry of its own. ``session_replication_role``
+    needs superuser or a ``GRANT SET ON PARAMETER``; without it the triggers
+    simply run (slower, same result).
+    """
+    if _STATE.replica_allowed is False:
+        return
     try:
-        cursor.execute(
-            f"INSERT INTO {_quote(plan.target_table)} ({columns}) SELECT {columns} FROM {stage} WHERE _rowid = %s",  # noqa: S608
-            [rowid],
-        )
-    except psycopg.errors.UniqueViolation as exc:
+        cursor.execute("SAVEPOINT replica_role")
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("RELEASE SAVEPOINT replica_role")
+        _STATE.replica_allowed = True
+    except psycopg.errors.InsufficientPrivilege:
+        cursor.execute("ROLLBACK TO SAVEPOINT replica_role")
+        _STATE.replica_allowed = False
+
+
+def _describe_conflicts(cursor, plan: TablePlan, converter, stage: str, rowids: list[int]):
+    # Insert each row again on its own to let PostgreSQL name the unique key it breaks.
+    columns = ", ".join(_quote(c) for c in converter.target_columns)
+    cursor.execute(
+        f"SELECT _rowid, {_select_list(converter)} FROM {stage} WHERE _rowid = ANY(%s)",  # noqa: S608
+        [rowids],
+    )
+    rows = cursor.fetchall()
+    placeholders = ", ".join(["%s"] * len(converter.target_columns))
+    insert = f"INSERT INTO {_quote(plan.target_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    for row in rows:
+        cursor.execute("SAVEPOINT describe_conflict")
+        try:
+            cursor.execute(insert, list(row[1:]))
+            reason = "conflicts with a row inserted by the same statement"
+        except psycopg.errors.UniqueViolation as exc:
+            reason = f"duplicate of an existing row ({exc.diag.constraint_name}): {exc.diag.message_detail or ''}"
         cursor.execute("ROLLBACK TO SAVEPOINT describe_conflict")
-        detail = exc.diag.message_detail or ""
-        return f"duplicate of an existing row ({exc.diag.constraint_name}): {detail}".strip()
-    cursor.execute("ROLLBACK TO SAVEPOINT describe_conflict")
-    return "conflicts with a row inserted at the same time"
+        yield row[0], "duplicate", reason.strip()
 
 
-def _build_move_sql(cursor, target: str, columns: list[str], stage: str) -> str:
+def _select_list(converter, prefix: str = "") -> str:
+    money = set(getattr(converter, "money_columns", []))
+    return ", ".join(
+        f"round({prefix}{_quote(c)}::numeric, 2)" if c in money else f"{prefix}{_quote(c)}"
+        for c in converter.target_columns
+    )
+
+
+def _build_move_sql(cursor, target: str, converter, stage: str) -> str:
+    columns = converter.target_columns
     cursor.execute(
         "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnotnull "
         "AND a.attnum > 0 AND NOT a.attisdropped",
@@ -881,30 +922,38 @@ def _build_move_sql(cursor, target: str, columns: list[str], stage: str) -> str:
     def literal(text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
-    pieces = [
-        f"CASE WHEN s.{_quote(c)} IS NULL THEN {literal(f'missing_value: {c} is required')} END" for c in not_null
+    # Column checks run over the stage alone, where their unqualified column names resolve.
+    row_checks = [
+        f"CASE WHEN {_quote(c)} IS NULL THEN {literal(f'missing_value: {c} is required')} END" for c in not_null
     ]
     for name, definition in checks:
         expression = definition.removeprefix("CHECK ").removesuffix(" NOT VALID")
-        pieces.append(
+        row_checks.append(
             f"CASE WHEN ({expression}) IS FALSE THEN {literal(f'constraint: violates {name} {expression}')} END"
         )
-    for column, parent, parent_column in foreign_keys:
+    row_reason = f"concat_ws('; ', {', '.join(row_checks)})" if row_checks else "''"
+    # Parents are joined (hash joins), not probed row by row. Names come from the catalog.
+    joins = []
+    pieces = ["NULLIF(s._row_reason, '')"]
+    for number, (column, parent, parent_column) in enumerate(foreign_keys):
+        alias = f"p{number}"
+        joins.append(f"LEFT JOIN {parent} {alias} ON {alias}.{_quote(parent_column)} = s.{_quote(column)}")
         message = f"missing_reference: {column} points to a {parent} row that was not imported"
-        # Names come from the catalog, not from input.
-        exists = f"SELECT 1 FROM {parent} p WHERE p.{_quote(parent_column)} = s.{_quote(column)}"  # noqa: S608
-        pieces.append(f"CASE WHEN s.{_quote(column)} IS NOT NULL AND NOT EXISTS ({exists}) THEN {literal(message)} END")
-    reason = f"concat_ws('; ', {', '.join(pieces)})" if pieces else "''"
+        pieces.append(
+            f"CASE WHEN s.{_quote(column)} IS NOT NULL AND {alias}.{_quote(parent_column)} IS NULL "
+            f"THEN {literal(message)} END"
+        )
     quoted = ", ".join(_quote(c) for c in columns)
     target_q = _quote(target)
     return f"""
         WITH checked AS MATERIALIZED (
-            SELECT s.*, {reason} AS _reason,
-                   EXISTS (SELECT 1 FROM {target_q} t WHERE t.id = s.id) AS _present
-            FROM {stage} s
+            SELECT s.*, concat_ws('; ', {", ".join(pieces)}) AS _reason, t.id IS NOT NULL AS _present
+            FROM (SELECT *, {row_reason} AS _row_reason FROM {stage}) s
+            LEFT JOIN {target_q} t ON t.id = s.id
+            {" ".join(joins)}
         ), inserted AS (
             INSERT INTO {target_q} ({quoted})
-            SELECT {quoted} FROM checked WHERE _reason = '' AND NOT _present ORDER BY _rowid
+            SELECT {_select_list(converter)} FROM checked WHERE _reason = '' AND NOT _present ORDER BY _rowid
             ON CONFLICT DO NOTHING
             RETURNING id
         )

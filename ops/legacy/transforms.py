@@ -125,6 +125,20 @@ def to_money(value) -> Decimal | None:
     raise TransformError("not_a_number", f"expected an amount, found {_describe(value)}")
 
 
+def to_money_float(value) -> float | None:
+    """Like :func:`to_money`, but returns the cent value as the nearest float.
+
+    The importer stages money as float8 and casts it to numeric(14,2) in
+    PostgreSQL: the same cents, without building a Decimal per value.
+    """
+    if type(value) is float:
+        rounded = round(value, 2)
+        if (rounded == value or abs(value - rounded) <= _NOISE_ULPS * math.ulp(value)) and abs(rounded) < 1e12:
+            return rounded
+    amount = to_money(value)
+    return None if amount is None else float(amount)
+
+
 def to_whole_dollars(value) -> Decimal | None:
     """INTEGER whole dollars (career salaries) to cents."""
     if value is None:
