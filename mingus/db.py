@@ -60,10 +60,14 @@ class UserOwnedModel(UUIDModel):
 
 def choices_check(field: str, choices: type[models.TextChoices], *, name: str) -> models.CheckConstraint:
     """CHECK that ``field`` holds one of ``choices`` (or NULL)."""
-    return models.CheckConstraint(
+    constraint = models.CheckConstraint(
         condition=models.Q(**{f"{field}__in": choices.values}) | models.Q(**{f"{field}__isnull": True}),
         name=name,
     )
+    allowed = frozenset(choices.values)
+    # The same rule as a Python predicate, so bulk paths can check rows before they reach the database.
+    constraint.python_check = (field, lambda value: value is None or value in allowed)
+    return constraint
 
 
 def range_check(field: str, *, low=None, high=None, name: str) -> models.CheckConstraint:
@@ -73,4 +77,9 @@ def range_check(field: str, *, low=None, high=None, name: str) -> models.CheckCo
         condition &= models.Q(**{f"{field}__gte": low})
     if high is not None:
         condition &= models.Q(**{f"{field}__lte": high})
-    return models.CheckConstraint(condition=condition | models.Q(**{f"{field}__isnull": True}), name=name)
+    constraint = models.CheckConstraint(condition=condition | models.Q(**{f"{field}__isnull": True}), name=name)
+    constraint.python_check = (
+        field,
+        lambda value: value is None or ((low is None or value >= low) and (high is None or value <= high)),
+    )
+    return constraint

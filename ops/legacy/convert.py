@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from dataclasses import dataclass, field
 from cryptography.fernet import InvalidToken, MultiFernet
 from django.apps import apps
 from django.db import models
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from mingus import crypto
 from mingus.accounts.hashers import UnknownLegacyHash, wrap_werkzeug_hash
@@ -68,6 +69,30 @@ class ImportContext:
     email_policy: dict[int, EmailDecision] = field(default_factory=dict)
 
 
+class _RawUUIDBinaryDumper(Dumper):
+    """Binary UUID dumper that takes 16 raw bytes as well as uuid.UUID objects.
+
+    Converted rows carry their UUIDs as bytes: building millions of uuid.UUID
+    objects only to take their bytes again is most of the cost of an id.
+    """
+
+    format = Format.BINARY
+
+    def dump(self, obj):
+        return obj if type(obj) is bytes else obj.bytes
+
+
+def use_raw_uuids(cursor) -> None:
+    """Let ``cursor``'s binary COPY with ``set_types(["uuid", ...])`` take UUIDs as bytes."""
+    dumper = type("RawUUIDBinaryDumper", (_RawUUIDBinaryDumper,), {"oid": cursor.adapters.types["uuid"].oid})
+    cursor.adapters.register_dumper(_RawUUIDMarker, dumper)
+
+
+class _RawUUIDMarker(bytes):
+    # Registering needs a Python type; the by-oid entry is what set_types() uses.
+    pass
+
+
 def pg_type(model_field: models.Field) -> str:
     return _PG_TYPES[model_field.get_internal_type()]
 
@@ -107,8 +132,6 @@ class RowConverter:
 
         self.target_columns: list[str] = ["id"]
         self.pg_types: list[str] = ["uuid"]
-        # Money travels as float8 into the stage and becomes numeric(14,2) in SQL (see to_money_float).
-        self.money_columns: list[str] = []
         self._steps: list[tuple[int, str, Callable]] = []
         self.extra_columns: list[str] = []
         self._extra_indexes: list[int] = []
@@ -140,9 +163,6 @@ class RowConverter:
         self._fast = self._compile()
 
     def _add(self, target: str, type_name: str) -> None:
-        if type_name == "numeric":
-            self.money_columns.append(target)
-            type_name = "float8"
         self.target_columns.append(target)
         self.pg_types.append(type_name)
 
@@ -159,8 +179,9 @@ class RowConverter:
 
     # -- public ------------------------------------------------------------------------------
 
-    def uuid_for(self, rowid: int) -> uuid.UUID:
-        return ids.uuid_from_int(ids.uuid_int(self.namespace, rowid))
+    def uuid_for(self, rowid: int) -> bytes:
+        """The row's UUID as 16 bytes (converted rows carry UUIDs as bytes, see use_raw_uuids)."""
+        return ids.uuid_int(self.namespace, rowid).to_bytes(16, "big")
 
     def is_expired(self, row: tuple) -> bool:
         """Whether a cache row's expiry time has passed at the run's cut-off."""
@@ -199,9 +220,9 @@ class RowConverter:
         simple = {
             "int": transforms.to_int,
             "float": transforms.to_float,
-            "money": transforms.to_money_float,
-            "dollars": _as_float(transforms.to_whole_dollars),
-            "display_money": _as_float(transforms.to_display_money),
+            "money": transforms.to_money,
+            "dollars": transforms.to_whole_dollars,
+            "display_money": transforms.to_display_money,
             "bool": transforms.to_bool,
             "naive_ts": transforms.to_naive_utc,
             "offset_ts": transforms.to_offset_timestamp,
@@ -289,30 +310,29 @@ class RowConverter:
         return crypto.encrypt_bytes(plaintext)
 
 
-def _as_float(function: Callable) -> Callable:
-    # Exact: every numeric(14,2) value has at most 14 significant digits, which
-    # float8 holds and PostgreSQL's float8-to-numeric cast (15 digits) restores.
-    def convert(value):
-        amount = function(value)
-        return None if amount is None else float(amount)
-
-    return convert
-
-
 def _constant(value) -> Callable:
     return lambda row: value
 
 
 def _reference(ns: tuple[int, int]) -> Callable:
+    # The same few hundred thousand users are referenced over and over: build each UUID once.
+    cache: dict[int, bytes] = {}
+
     def convert(value):
+        found = cache.get(value)
+        if found is not None:
+            return found
         if value is None:
             return None
         if not isinstance(value, int) or isinstance(value, bool):
             raise TransformError("bad_reference", f"expected an integer id, found {value!r}")
         try:
-            return ids.uuid_from_int(ids.uuid_int(ns, value))
+            found = ids.uuid_int(ns, value).to_bytes(16, "big")
         except ids.RowidOutOfRange as exc:
             raise TransformError("bad_reference", str(exc)) from None
+        if len(cache) < 1_000_000:
+            cache[value] = found
+        return found
 
     return convert
 

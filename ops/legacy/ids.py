@@ -61,6 +61,11 @@ def uuid_from_int(number: int) -> uuid.UUID:
     return value
 
 
+def uuid_bytes(number: int) -> bytes:
+    """The 16 bytes of a UUID: what binary COPY sends (see ``convert.use_raw_uuids``)."""
+    return number.to_bytes(16, "big")
+
+
 def legacy_uuid(source_file: str, source_table: str, rowid: int) -> uuid.UUID:
     """The UUID a legacy row gets in the unified schema."""
     return uuid.UUID(int=uuid_int(namespace(source_file, source_table), rowid))

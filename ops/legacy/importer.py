@@ -40,7 +40,7 @@ from pathlib import Path
 import psycopg
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
-from django.db import connection, connections, models, transaction
+from django.db import DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
 
 from ops.legacy import ids
@@ -49,6 +49,7 @@ from ops.legacy.convert import (
     ImportContext,
     RowConverter,
     describe_value,
+    use_raw_uuids,
 )
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
 from ops.legacy.sqlite_backup import BackupError, backup_legacy_dir, sha256_file, snapshot_legacy_dir
@@ -104,6 +105,9 @@ class UnitResult:
     quarantined: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    # Where the time went: reading + converting + COPY, and the set-based move.
+    stage_seconds: float = 0.0
+    move_seconds: float = 0.0
 
 
 @dataclass
@@ -321,7 +325,8 @@ def _legacy_keyring() -> MultiFernet | None:
 
 
 def _open_snapshot(path: Path, *, raw_text: bool = False) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    # The snapshot is our own private, fully checkpointed copy: immutable needs no locks, -wal or -shm.
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
     if raw_text:
         conn.text_factory = bytes
     return conn
@@ -463,7 +468,7 @@ def find_orphaned_user_ids(*, snapshot: dict[str, Path], plans: dict[str, TableP
         if not columns or plan.key == USERS_KEY:
             continue
         with _open_snapshot(snapshot[plan.source_file]) as conn:
-            conn.execute("ATTACH DATABASE ? AS legacy_users", [f"file:{users_db}?mode=ro"])
+            conn.execute("ATTACH DATABASE ? AS legacy_users", [f"file:{users_db}?immutable=1"])
             for column in columns:
                 query = (
                     f"SELECT DISTINCT {_quote(column)} FROM {_quote(plan.source_table)} "  # noqa: S608
@@ -534,6 +539,8 @@ class _WorkerState:
     converters: dict = field(default_factory=dict)
     move_sql: dict = field(default_factory=dict)
     replica_allowed: bool | None = None
+    fast_checks: dict = field(default_factory=dict)
+    parent_ids: dict = field(default_factory=dict)
 
 
 _STATE: _WorkerState
@@ -645,13 +652,25 @@ def process_unit(key: str, rowid_from: int, rowid_to: int) -> UnitResult:
     plan = _STATE.plans[key]
     started = time.monotonic()
     try:
-        try:
-            with transaction.atomic():
-                result = _load_unit(plan, rowid_from, rowid_to, safe_text=False)
-        except _UndecodableText:
-            # Some TEXT is not valid UTF-8: read this chunk again, value by value.
-            with transaction.atomic():
-                result = _load_unit(plan, rowid_from, rowid_to, safe_text=True)
+        result = None
+        if _fast_checks(plan) is not None:
+            try:
+                with transaction.atomic():
+                    result = _load_unit_fast(plan, rowid_from, rowid_to)
+            except (_UndecodableText, psycopg.Error, DatabaseError) as exc:
+                # Something the Python checks did not foresee, typically a unique key
+                # already held by a row outside this chunk: the careful path below
+                # redoes the chunk from scratch and names every rejected row.
+                logger.info("%s %s..%s: fast path gave way (%s)", key, rowid_from, rowid_to, exc)
+                result = None
+        if result is None:
+            try:
+                with transaction.atomic():
+                    result = _load_unit(plan, rowid_from, rowid_to, safe_text=False)
+            except _UndecodableText:
+                # Some TEXT is not valid UTF-8: read this chunk again, value by value.
+                with transaction.atomic():
+                    result = _load_unit(plan, rowid_from, rowid_to, safe_text=True)
     except Exception as exc:
         # Plain text crosses the process boundary; driver exceptions may not pickle.
         raise ImportFailed(f"{key} rowids {rowid_from}..{rowid_to}: {type(exc).__name__}: {exc}") from None
@@ -736,7 +755,9 @@ def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bo
     staged: list[int] = []
     stage = _ensure_stage(plan, converter)
     raw = connection.connection
+    stage_started = time.monotonic()
     with raw.cursor() as cursor:
+        use_raw_uuids(cursor)
         columns = ", ".join(_quote(c) for c in converter.target_columns)
         with cursor.copy(f"COPY {stage} ({columns}, _rowid) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([*converter.pg_types, "int8"])
@@ -759,7 +780,9 @@ def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bo
                 values.append(row[0])
                 copy.write_row(values)
                 staged.append(row[0])
+        result.stage_seconds = time.monotonic() - stage_started
         rejected = _move_stage(cursor, plan, converter, stage)
+        result.move_seconds = time.monotonic() - stage_started - result.stage_seconds
     not_inserted: set[int] = set()
     for rowid, code, reason in rejected:
         not_inserted.add(rowid)
@@ -767,30 +790,226 @@ def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bo
             result.present += 1
         else:
             failures.append((rowid, code, reason))
+    inserted = [rowid for rowid in staged if rowid not in not_inserted]
+    return _record_unit(plan, converter, result, failures, skipped, extras, inserted)
+
+
+# ---- the fast path: checks in Python, COPY straight into the target ---------------------------
+
+
+@dataclass
+class _FastChecks:
+    """A target's constraints as Python checks, for COPY without a stage."""
+
+    not_null: list[tuple[int, str]]
+    checks: list[tuple[int, Callable, str]]
+    references: list[tuple[int, str, str, str]]  # index, column, parent table, parent source key
+    uniques: list[tuple[tuple[int, ...], str, tuple[str, ...]]]
+
+
+def _fast_checks(plan: TablePlan) -> _FastChecks | None:
+    """Python versions of every constraint of the target, or None if some cannot be expressed.
+
+    Only tables whose constraints are all plain (NOT NULL, the CHECK helpers of
+    ``mingus.db``, single-column foreign keys into imported tables, unique keys
+    over plain columns) take the fast path; the others always use the stage.
+    """
+    cached = _STATE.fast_checks.get(plan.key, False)
+    if cached is not False:
+        return cached
+    checks = _compile_fast_checks(plan, _converter_for(plan)) if plan.mapping is not None else None
+    _STATE.fast_checks[plan.key] = checks
+    return checks
+
+
+def _compile_fast_checks(plan: TablePlan, converter) -> _FastChecks | None:
+    from django.apps import apps
+
+    from ops.legacy.mapping import TABLE_MAPPINGS
+
+    model = apps.get_model(plan.mapping.model)
+    index = {column: i for i, column in enumerate(converter.target_columns)}
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    not_null = []
+    for column, model_field in fields.items():
+        if not model_field.null:
+            if column not in index:
+                return None  # the database would need a default we do not send
+            not_null.append((index[column], column))
+    checks = []
+    uniques = []
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            python_check = getattr(constraint, "python_check", None)
+            if python_check is None:
+                return None
+            field_name, predicate = python_check
+            column = model._meta.get_field(field_name).column
+            if column not in index:
+                return None
+            checks.append((index[column], predicate, constraint.name))
+        elif isinstance(constraint, models.UniqueConstraint):
+            if constraint.expressions or constraint.condition is not None or not constraint.fields:
+                return None
+            columns = tuple(model._meta.get_field(f).column for f in constraint.fields)
+            if any(c not in index for c in columns):
+                return None
+            uniques.append((tuple(index[c] for c in columns), constraint.name, columns))
+        else:
+            return None
+    source_keys = {m.model: f"{m.source_file}:{m.source_table}" for m in TABLE_MAPPINGS}
+    references = []
+    for column, model_field in fields.items():
+        if model_field.unique and not model_field.primary_key:
+            if column not in index:
+                return None
+            uniques.append(((index[column],), f"{model._meta.db_table}_{column}_key", (column,)))
+        related = getattr(model_field, "related_model", None)
+        if related is None:
+            continue
+        parent_key = source_keys.get(related._meta.label)
+        if parent_key is None or column not in index:
+            return None
+        references.append((index[column], column, related._meta.db_table, parent_key))
+    return _FastChecks(not_null=not_null, checks=checks, references=references, uniques=uniques)
+
+
+def _parent_ids(parent_table: str, parent_key: str) -> set[int]:
+    """UUIDs (as ints) of the imported rows of a parent table, loaded once per process.
+
+    Parents are complete before their children start, so the set cannot go stale.
+    """
+    known = _STATE.parent_ids.get(parent_table)
+    if known is None:
+        source_file, source_table = parent_key.split(":", 1)
+        low, high = ids.uuid_bounds(source_file, source_table, 0, ids.ROWID_LIMIT - 1)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {_quote(parent_table)} WHERE id BETWEEN %s AND %s", [low, high])  # noqa: S608
+            known = {row[0].bytes for row in cursor.fetchall()}
+        _STATE.parent_ids[parent_table] = known
+    return known
+
+
+def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResult:
+    converter = _converter_for(plan)
+    checks = _fast_checks(plan)
+    converter.notes.clear()
+    result = UnitResult(key=plan.key, rowid_from=rowid_from, rowid_to=rowid_to)
+    failures: list[tuple[int, str, str]] = []
+    skipped: Counter[str] = Counter()
+    extras: list[tuple[int, dict]] = []
+    started = time.monotonic()
+    low, high = ids.uuid_bounds(plan.source_file, plan.source_table, rowid_from, rowid_to)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {_quote(plan.target_table)} WHERE id BETWEEN %s AND %s", [low, high])  # noqa: S608
+        present = {row[0].bytes for row in cursor.fetchall()}
+    parents = [(i, column, table, _parent_ids(table, key)) for i, column, table, key in checks.references]
+    seen: list[dict] = [{} for _ in checks.uniques]
+    good: list[list] = []
+    for row in _read_rows(plan, rowid_from, rowid_to, safe_text=False):
+        result.read += 1
+        rowid = row[0]
+        if converter.is_expired(row):
+            skipped["expired cache entry"] += 1
+            continue
+        try:
+            values = converter.convert(row)
+        except TransformError as exc:
+            failures.append((rowid, exc.code, exc.message))
+            continue
+        except ids.RowidOutOfRange as exc:
+            failures.append((rowid, "bad_rowid", str(exc)))
+            continue
+        if values[0] in present:
+            result.present += 1
+            continue
+        reason = _check_row(values, checks, parents) or _first_of_key(values, rowid, checks, seen)
+        if reason is not None:
+            failures.append((rowid, *reason))
+            continue
+        extra = converter.extras(row)
+        if extra:
+            extras.append((rowid, extra))
+        values.append(rowid)
+        good.append(values)
+    result.stage_seconds = time.monotonic() - started
+    columns = ", ".join(_quote(c) for c in converter.target_columns)
+    with connection.connection.cursor() as cursor:
+        _skip_row_triggers(cursor)
+        use_raw_uuids(cursor)
+        with cursor.copy(f"COPY {_quote(plan.target_table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(converter.pg_types)
+            for values in good:
+                copy.write_row(values[:-1])
+    result.move_seconds = time.monotonic() - started - result.stage_seconds
+    return _record_unit(plan, converter, result, failures, skipped, extras, [v[-1] for v in good])
+
+
+def _check_row(values: list, checks: _FastChecks, parents) -> tuple[str, str] | None:
+    for i, column in checks.not_null:
+        if values[i] is None:
+            return "missing_value", f"{column} is required"
+    for i, predicate, name in checks.checks:
+        if not predicate(values[i]):
+            return "constraint", f"violates {name} (value {values[i]!r})"
+    for i, column, table, known in parents:
+        value = values[i]
+        if value is not None and value not in known:
+            return "missing_reference", f"{column} points to a {table} row that was not imported"
+    return None
+
+
+def _first_of_key(values: list, rowid: int, checks: _FastChecks, seen: list[dict]) -> tuple[str, str] | None:
+    """Within the chunk, the first row (by rowid) of each unique key wins; later ones are duplicates."""
+    keys = []
+    for number, (positions, name, columns) in enumerate(checks.uniques):
+        key = tuple(values[i] for i in positions)
+        if None in key:
+            keys.append(None)  # NULLs never collide
+            continue
+        first = seen[number].get(key)
+        if first is not None:
+            return "duplicate", _duplicate_reason(name, columns, key, f"legacy row {first}")
+        keys.append(key)
+    for number, key in enumerate(keys):
+        if key is not None:
+            seen[number][key] = rowid
+    return None
+
+
+def _duplicate_reason(name: str, columns: tuple[str, ...], key: tuple, holder: str) -> str:
+    shown = ", ".join(str(v) for v in key)
+    return f"duplicate of an existing row ({name}): Key ({', '.join(columns)})=({shown}) already exists ({holder})."
+
+
+def _record_unit(plan, converter, result, failures, skipped, extras, inserted) -> UnitResult:
+    """Quarantine, extras and the chunk's bookkeeping row, in the chunk's transaction."""
     result.skipped = sum(skipped.values())
     result.quarantined = len(failures)
-    result.inserted = len(staged) - len(not_inserted)
-    inserted = [rowid for rowid in staged if rowid not in not_inserted]
-    inserted_set = set(inserted)
+    result.inserted = len(inserted)
     if failures:
         _quarantine(plan, failures)
     if extras:
+        inserted_set = set(inserted)
         _keep_extras(plan, converter, [(rowid, data) for rowid, data in extras if rowid in inserted_set])
-    quarantine_codes = Counter(code for _, code, _ in failures)
     ImportChunk.objects.create(
         run_id=_STATE.run.id,
         source_file=plan.source_file,
         source_table=plan.source_table,
         target_table=plan.target_table,
-        rowid_from=rowid_from,
-        rowid_to=rowid_to,
+        rowid_from=result.rowid_from,
+        rowid_to=result.rowid_to,
         rows_read=result.read,
         rows_inserted=result.inserted,
         rows_present=result.present,
         rows_quarantined=result.quarantined,
         rows_skipped=result.skipped,
         inserted_rowids=_ranges(inserted),
-        notes={"normalised": dict(converter.notes), "quarantined": dict(quarantine_codes), "skipped": dict(skipped)},
+        notes={
+            "normalised": dict(converter.notes),
+            "quarantined": dict(Counter(code for _, code, _ in failures)),
+            "skipped": dict(skipped),
+        },
         seconds=0,
     )
     return result
@@ -818,8 +1037,6 @@ def _ensure_stage(plan: TablePlan, converter) -> str:
                 f"CREATE TEMP TABLE {stage} AS "  # noqa: S608
                 f"SELECT *, NULL::bigint AS _rowid FROM {_quote(plan.target_table)} WITH NO DATA"
             )
-            for column in getattr(converter, "money_columns", []):
-                cursor.execute(f"ALTER TABLE {stage} ALTER COLUMN {_quote(column)} TYPE float8")
         else:
             cursor.execute(f"TRUNCATE {stage}")
     return stage
@@ -888,12 +1105,8 @@ def _describe_conflicts(cursor, plan: TablePlan, converter, stage: str, rowids: 
         yield row[0], "duplicate", reason.strip()
 
 
-def _select_list(converter, prefix: str = "") -> str:
-    money = set(getattr(converter, "money_columns", []))
-    return ", ".join(
-        f"round({prefix}{_quote(c)}::numeric, 2)" if c in money else f"{prefix}{_quote(c)}"
-        for c in converter.target_columns
-    )
+def _select_list(converter) -> str:
+    return ", ".join(_quote(c) for c in converter.target_columns)
 
 
 def _build_move_sql(cursor, target: str, converter, stage: str) -> str:
@@ -1021,6 +1234,7 @@ def _keep_extras(plan: TablePlan, converter, rows: list[tuple[int, dict]]) -> No
     with connection.connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS _stage_extras AS SELECT * FROM ops_legacy_extras WITH NO DATA")
         cursor.execute("TRUNCATE _stage_extras")
+        use_raw_uuids(cursor)
         with cursor.copy(f"COPY _stage_extras ({', '.join(_EXTRAS_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(_EXTRAS_TYPES)
             for rowid, data in rows:
