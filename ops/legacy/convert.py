@@ -218,7 +218,6 @@ class RowConverter:
         kind = col.kind
         max_length = getattr(model_field, "max_length", None)
         simple = {
-            "int": transforms.to_int,
             "float": transforms.to_float,
             "money": transforms.to_money,
             "dollars": transforms.to_whole_dollars,
@@ -230,6 +229,8 @@ class RowConverter:
             "date": transforms.to_date,
             "us_date": transforms.to_us_date,
         }
+        if kind == "int":
+            return _bounded_int(pg_type(model_field))
         if kind in simple:
             return simple[kind]
         if kind == "text":
@@ -279,7 +280,7 @@ class RowConverter:
         return decision
 
     def _legacy_email(self, row: tuple):
-        return self._decision(row).legacy_email
+        return transforms.to_text(self._decision(row).legacy_email, max_length=255)
 
     def _legacy_status(self, row: tuple):
         return self._decision(row).status
@@ -289,6 +290,8 @@ class RowConverter:
         decision = self.context.email_policy.get(row[0])
         if decision is None:
             raise TransformError("bad_email", "no email decision for this account (planning bug)")
+        # Too long or holding NUL: the row is quarantined here rather than failing the COPY.
+        transforms.to_text(decision.email, max_length=255)
         if decision.status:
             self.notes[f"email: {decision.status}"] += 1
         elif decision.legacy_email is not None:
@@ -308,6 +311,22 @@ class RowConverter:
         except InvalidToken:
             raise TransformError("undecryptable", "no legacy key decrypts this token") from None
         return crypto.encrypt_bytes(plaintext)
+
+
+_INT_RANGES = {"int2": 2**15, "int4": 2**31, "int8": 2**63}
+
+
+def _bounded_int(type_name: str) -> Callable:
+    # Binary COPY keeps only the low bytes of an integer too big for its column: check first.
+    limit = _INT_RANGES[type_name]
+
+    def convert(value):
+        result = transforms.to_int(value)
+        if result is not None and not -limit <= result < limit:
+            raise TransformError("out_of_range", f"{result} does not fit the {type_name} column")
+        return result
+
+    return convert
 
 
 def _constant(value) -> Callable:

@@ -923,7 +923,9 @@ def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResu
         if values[0] in present:
             result.present += 1
             continue
-        reason = _check_row(values, checks, parents) or _first_of_key(values, rowid, checks, seen)
+        reason = _check_row(values, checks, parents)
+        if reason is None and checks.uniques:
+            reason = _first_of_key(values, rowid, checks, seen)
         if reason is not None:
             failures.append((rowid, *reason))
             continue
@@ -963,13 +965,14 @@ def _first_of_key(values: list, rowid: int, checks: _FastChecks, seen: list[dict
     """Within the chunk, the first row (by rowid) of each unique key wins; later ones are duplicates."""
     keys = []
     for number, (positions, name, columns) in enumerate(checks.uniques):
-        key = tuple(values[i] for i in positions)
-        if None in key:
+        key = values[positions[0]] if len(positions) == 1 else tuple(values[i] for i in positions)
+        if key is None or (type(key) is tuple and None in key):
             keys.append(None)  # NULLs never collide
             continue
         first = seen[number].get(key)
         if first is not None:
-            return "duplicate", _duplicate_reason(name, columns, key, f"legacy row {first}")
+            shown = key if type(key) is tuple else (key,)
+            return "duplicate", _duplicate_reason(name, columns, shown, f"legacy row {first}")
         keys.append(key)
     for number, key in enumerate(keys):
         if key is not None:
@@ -978,7 +981,7 @@ def _first_of_key(values: list, rowid: int, checks: _FastChecks, seen: list[dict
 
 
 def _duplicate_reason(name: str, columns: tuple[str, ...], key: tuple, holder: str) -> str:
-    shown = ", ".join(str(v) for v in key)
+    shown = ", ".join(str(uuid.UUID(bytes=v)) if type(v) is bytes and len(v) == 16 else str(v) for v in key)
     return f"duplicate of an existing row ({name}): Key ({', '.join(columns)})=({shown}) already exists ({holder})."
 
 

@@ -358,12 +358,18 @@ def backup_legacy_dir(
     started = time.perf_counter()
     directory = _existing_directory(directory)
     created = datetime.now(UTC)
-    backup_dir = Path(destination).absolute() / created.strftime("%Y%m%dT%H%M%SZ")
-    backup_dir.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        backup_dir.mkdir()
-    except FileExistsError:
-        raise BackupError(f"{backup_dir} already exists; a backup never overwrites another") from None
+    stamp = created.strftime("%Y%m%dT%H%M%SZ")
+    Path(destination).absolute().mkdir(parents=True, exist_ok=True)
+    # Two backups started at the same instant get numbered directories; none overwrites another.
+    for attempt in range(1000):
+        backup_dir = Path(destination).absolute() / (stamp if attempt == 0 else f"{stamp}-{attempt}")
+        try:
+            backup_dir.mkdir()
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise BackupError(f"{backup_dir} already exists; a backup never overwrites another")
     _present, missing, _extra = list_database_files(directory=directory)
     try:
         work = backup_dir / ".snapshot"

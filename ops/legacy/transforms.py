@@ -193,11 +193,25 @@ def to_json(value):
     if "\\u0000" in value:
         raise TransformError("invalid_json", "JSON holds \\u0000, which PostgreSQL jsonb cannot store")
     try:
-        return json.loads(value, parse_constant=_reject_constant)
+        result = json.loads(value, parse_constant=_reject_constant, parse_float=_finite_float)
     except ValueError as exc:
         if isinstance(exc, TransformError):
             raise
         raise TransformError("invalid_json", f"not valid JSON ({exc.msg} at {exc.pos}): {_describe(value)}") from None
+    if "\\u" in value:
+        # A lone surrogate escape (\ud800) parses in Python but jsonb refuses it.
+        try:
+            json.dumps(result, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise TransformError("invalid_json", "JSON holds a lone UTF-16 surrogate escape") from None
+    return result
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise TransformError("invalid_json", f"JSON number {text[:30]} is beyond float range")
+    return number
 
 
 def to_naive_utc(value) -> datetime | None:
