@@ -8,97 +8,175 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ops', '0001_initial'),
+        ("ops", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.UUIDField(default=mingus.db.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('rolled_back', 'Rolled back')], default='running', max_length=16)),
-                ('source_dir', models.TextField()),
-                ('source_checksums', models.JSONField(default=dict, help_text='SHA-256 of each consistent source copy.')),
-                ('backup_path', models.TextField(blank=True, null=True)),
-                ('options', models.JSONField(blank=True, default=dict)),
-                ('started_by', models.TextField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('timings', models.JSONField(blank=True, default=dict, help_text='Seconds per phase.')),
-                ('report', models.JSONField(blank=True, default=dict, help_text='Per-table counts and policy figures.')),
-                ('error', models.TextField(blank=True, null=True)),
+                ("id", models.UUIDField(default=mingus.db.uuid7, editable=False, primary_key=True, serialize=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("rolled_back", "Rolled back"),
+                        ],
+                        default="running",
+                        max_length=16,
+                    ),
+                ),
+                ("source_dir", models.TextField()),
+                (
+                    "source_checksums",
+                    models.JSONField(default=dict, help_text="SHA-256 of each consistent source copy."),
+                ),
+                ("backup_path", models.TextField(blank=True, null=True)),
+                ("options", models.JSONField(blank=True, default=dict)),
+                ("started_by", models.TextField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("timings", models.JSONField(blank=True, default=dict, help_text="Seconds per phase.")),
+                (
+                    "report",
+                    models.JSONField(blank=True, default=dict, help_text="Per-table counts and policy figures."),
+                ),
+                ("error", models.TextField(blank=True, null=True)),
             ],
             options={
-                'db_table': 'ops_import_runs',
-                'ordering': ['-started_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['running', 'succeeded', 'failed', 'rolled_back']), ('status__isnull', True), _connector='OR'), name='ops_import_runs_status_valid')],
+                "db_table": "ops_import_runs",
+                "ordering": ["-started_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["running", "succeeded", "failed", "rolled_back"]),
+                            ("status__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="ops_import_runs_status_valid",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ImportChunk',
+            name="ImportChunk",
             fields=[
-                ('id', models.UUIDField(default=mingus.db.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('source_file', models.CharField(max_length=100)),
-                ('source_table', models.CharField(max_length=100)),
-                ('target_table', models.CharField(blank=True, max_length=100, null=True)),
-                ('rowid_from', models.BigIntegerField()),
-                ('rowid_to', models.BigIntegerField()),
-                ('rows_read', models.IntegerField(default=0)),
-                ('rows_inserted', models.IntegerField(default=0)),
-                ('rows_present', models.IntegerField(default=0, help_text='Already imported by an earlier run; left as is.')),
-                ('rows_quarantined', models.IntegerField(default=0)),
-                ('rows_skipped', models.IntegerField(default=0)),
-                ('inserted_rowids', models.JSONField(default=list, help_text='Inserted legacy rowids as [first, last] ranges.')),
-                ('notes', models.JSONField(blank=True, default=dict, help_text='Counts of documented normalisations.')),
-                ('seconds', models.FloatField(default=0)),
-                ('finished_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='ops.importrun')),
+                ("id", models.UUIDField(default=mingus.db.uuid7, editable=False, primary_key=True, serialize=False)),
+                ("source_file", models.CharField(max_length=100)),
+                ("source_table", models.CharField(max_length=100)),
+                ("target_table", models.CharField(blank=True, max_length=100, null=True)),
+                ("rowid_from", models.BigIntegerField()),
+                ("rowid_to", models.BigIntegerField()),
+                ("rows_read", models.IntegerField(default=0)),
+                ("rows_inserted", models.IntegerField(default=0)),
+                (
+                    "rows_present",
+                    models.IntegerField(default=0, help_text="Already imported by an earlier run; left as is."),
+                ),
+                ("rows_quarantined", models.IntegerField(default=0)),
+                ("rows_skipped", models.IntegerField(default=0)),
+                (
+                    "inserted_rowids",
+                    models.JSONField(default=list, help_text="Inserted legacy rowids as [first, last] ranges."),
+                ),
+                ("notes", models.JSONField(blank=True, default=dict, help_text="Counts of documented normalisations.")),
+                ("seconds", models.FloatField(default=0)),
+                ("finished_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="chunks", to="ops.importrun"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'ops_import_chunks',
-                'constraints': [models.UniqueConstraint(fields=('run', 'source_file', 'source_table', 'rowid_from'), name='ops_import_chunks_unique'), models.CheckConstraint(condition=models.Q(('rows_read', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('rows_inserted'), '+', models.F('rows_present')), '+', models.F('rows_quarantined')), '+', models.F('rows_skipped')))), name='ops_import_chunks_rows_add_up')],
+                "db_table": "ops_import_chunks",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("run", "source_file", "source_table", "rowid_from"), name="ops_import_chunks_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "rows_read",
+                                django.db.models.expressions.CombinedExpression(
+                                    django.db.models.expressions.CombinedExpression(
+                                        django.db.models.expressions.CombinedExpression(
+                                            models.F("rows_inserted"), "+", models.F("rows_present")
+                                        ),
+                                        "+",
+                                        models.F("rows_quarantined"),
+                                    ),
+                                    "+",
+                                    models.F("rows_skipped"),
+                                ),
+                            )
+                        ),
+                        name="ops_import_chunks_rows_add_up",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LegacyExtra',
+            name="LegacyExtra",
             fields=[
-                ('id', models.UUIDField(default=mingus.db.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('source_file', models.CharField(max_length=100)),
-                ('source_table', models.CharField(max_length=100)),
-                ('source_rowid', models.BigIntegerField()),
-                ('target_table', models.CharField(blank=True, max_length=100, null=True)),
-                ('target_id', models.UUIDField(blank=True, null=True)),
-                ('data', models.JSONField(help_text='Column name → [storage class, value], as in quarantined rows.')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extras', to='ops.importrun')),
+                ("id", models.UUIDField(default=mingus.db.uuid7, editable=False, primary_key=True, serialize=False)),
+                ("source_file", models.CharField(max_length=100)),
+                ("source_table", models.CharField(max_length=100)),
+                ("source_rowid", models.BigIntegerField()),
+                ("target_table", models.CharField(blank=True, max_length=100, null=True)),
+                ("target_id", models.UUIDField(blank=True, null=True)),
+                ("data", models.JSONField(help_text="Column name → [storage class, value], as in quarantined rows.")),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="extras", to="ops.importrun"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'ops_legacy_extras',
-                'indexes': [models.Index(fields=['target_table', 'target_id'], name='ops_legacy_extras_target_idx')],
-                'constraints': [models.UniqueConstraint(fields=('source_file', 'source_table', 'source_rowid'), name='ops_legacy_extras_once')],
+                "db_table": "ops_legacy_extras",
+                "indexes": [models.Index(fields=["target_table", "target_id"], name="ops_legacy_extras_target_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source_file", "source_table", "source_rowid"), name="ops_legacy_extras_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='QuarantinedRow',
+            name="QuarantinedRow",
             fields=[
-                ('id', models.UUIDField(default=mingus.db.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('source_file', models.CharField(max_length=100)),
-                ('source_table', models.CharField(max_length=100)),
-                ('source_rowid', models.BigIntegerField()),
-                ('original', models.JSONField()),
-                ('reason_code', models.CharField(max_length=40)),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_note', models.TextField(blank=True, null=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quarantined_rows', to='ops.importrun')),
+                ("id", models.UUIDField(default=mingus.db.uuid7, editable=False, primary_key=True, serialize=False)),
+                ("source_file", models.CharField(max_length=100)),
+                ("source_table", models.CharField(max_length=100)),
+                ("source_rowid", models.BigIntegerField()),
+                ("original", models.JSONField()),
+                ("reason_code", models.CharField(max_length=40)),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_note", models.TextField(blank=True, null=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quarantined_rows", to="ops.importrun"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'ops_quarantined_rows',
-                'indexes': [models.Index(fields=['run', 'reason_code'], name='ops_quarantine_run_reason_idx')],
-                'constraints': [models.UniqueConstraint(fields=('source_file', 'source_table', 'source_rowid'), name='ops_quarantined_rows_once')],
+                "db_table": "ops_quarantined_rows",
+                "indexes": [models.Index(fields=["run", "reason_code"], name="ops_quarantine_run_reason_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source_file", "source_table", "source_rowid"), name="ops_quarantined_rows_once"
+                    )
+                ],
             },
         ),
     ]

@@ -4,25 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='legacy_email',
-            field=models.CharField(blank=True, help_text='The email exactly as the legacy app stored it, when it differs from the login email.', max_length=255, null=True),
+            model_name="user",
+            name="legacy_email",
+            field=models.CharField(
+                blank=True,
+                help_text="The email exactly as the legacy app stored it, when it differs from the login email.",
+                max_length=255,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='legacy_status',
-            field=models.CharField(blank=True, choices=[('placeholder', 'Placeholder for a deleted legacy account'), ('email_conflict', 'Email clashed with another account')], max_length=20, null=True),
+            model_name="user",
+            name="legacy_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("placeholder", "Placeholder for a deleted legacy account"),
+                    ("email_conflict", "Email clashed with another account"),
+                ],
+                max_length=20,
+                null=True,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('legacy_status__in', ['placeholder', 'email_conflict']), ('legacy_status__isnull', True), _connector='OR'), name='users_legacy_status_valid'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("legacy_status__in", ["placeholder", "email_conflict"]),
+                    ("legacy_status__isnull", True),
+                    _connector="OR",
+                ),
+                name="users_legacy_status_valid",
+            ),
         ),
     ]
