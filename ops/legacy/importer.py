@@ -149,7 +149,8 @@ def import_legacy_dir(
     _check_sources(directory)
     if batch_size < 1:
         raise ImportFailed("--batch-size must be at least 1")
-    workers = max(1, workers or os.cpu_count() or 1)
+    # One more worker than cores: a worker waiting on PostgreSQL leaves its core to another.
+    workers = max(1, workers or (os.cpu_count() or 1) + 1)
     timings: dict[str, float] = {}
     started = time.monotonic()
 
