@@ -156,6 +156,8 @@ def import_legacy_dir(
 
     work_dir = Path(settings.VAR_DIR) / "imports" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     backup_path = None
+    # Taken first: a second import is refused before it copies anything.
+    lock = _acquire_lock()
     try:
         if not dry_run:
             progress("phase", {"name": "backup"})
@@ -164,12 +166,12 @@ def import_legacy_dir(
         progress("phase", {"name": "snapshot"})
         snapshot = snapshot_legacy_dir(directory=directory, destination=work_dir / "snapshot")
     except BackupError as exc:
+        _release_lock(lock)
         shutil.rmtree(work_dir, ignore_errors=True)
         raise ImportFailed(f"cannot read the legacy files, nothing was imported: {exc}") from exc
     checksums = {name: sha256_file(path) for name, path in sorted(snapshot.items())}
     timings["snapshot"] = time.monotonic() - started - timings.get("backup", 0)
 
-    lock = _acquire_lock()
     try:
         cutoff = cache_cutoff or datetime.now(UTC)
         run, resumed = _start_run(
