@@ -44,6 +44,7 @@ from django.db import DatabaseError, connection, connections, models, transactio
 from django.utils import timezone
 
 from ops.legacy import ids
+from ops.legacy.contract import quote_identifier as _quote
 from ops.legacy.convert import (
     EmailDecision,
     ImportContext,
@@ -52,6 +53,7 @@ from ops.legacy.convert import (
     use_raw_uuids,
 )
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
+from ops.legacy.snapshot_rows import UndecodableText, open_snapshot, read_rows
 from ops.legacy.sqlite_backup import BackupError, backup_legacy_dir, sha256_file, snapshot_legacy_dir
 from ops.legacy.transforms import TransformError, decode_text
 from ops.models import AuditLog, AuditSource, ImportChunk, ImportRun, ImportStatus, LegacyExtra
@@ -327,24 +329,12 @@ def _legacy_keyring() -> MultiFernet | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _open_snapshot(path: Path, *, raw_text: bool = False) -> sqlite3.Connection:
-    # The snapshot is our own private, fully checkpointed copy: immutable needs no locks, -wal or -shm.
-    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
-    if raw_text:
-        conn.text_factory = bytes
-    return conn
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _plan(*, snapshot: dict[str, Path], only: list[str] | None, batch_size: int) -> dict[str, TablePlan]:
     from django.apps import apps
 
     plans: dict[str, TablePlan] = {}
     for source_file in LEGACY_FILES:
-        with _open_snapshot(snapshot[source_file]) as conn:
+        with open_snapshot(snapshot[source_file]) as conn:
             tables = [
                 row[0]
                 for row in conn.execute(
@@ -437,7 +427,7 @@ def plan_email_policy(*, snapshot: dict[str, Path]) -> dict[int, EmailDecision]:
         for email in User.objects.exclude(id__range=(low, high)).values_list("email", flat=True).iterator()
     }
     decisions: dict[int, EmailDecision] = {}
-    with _open_snapshot(snapshot["mingus.db"]) as conn:
+    with open_snapshot(snapshot["mingus.db"]) as conn:
         conn.text_factory = decode_text
         for rowid, email in conn.execute("SELECT rowid, email FROM users ORDER BY rowid"):
             text = email if isinstance(email, str) else None
@@ -470,7 +460,7 @@ def find_orphaned_user_ids(*, snapshot: dict[str, Path], plans: dict[str, TableP
         columns = [c for c, col in spec.columns.items() if col.kind == "user" and c in plan.columns]
         if not columns or plan.key == USERS_KEY:
             continue
-        with _open_snapshot(snapshot[plan.source_file]) as conn:
+        with open_snapshot(snapshot[plan.source_file]) as conn:
             conn.execute("ATTACH DATABASE ? AS legacy_users", [f"file:{users_db}?immutable=1"])
             for column in columns:
                 query = (
@@ -646,10 +636,6 @@ def _after_unit(result: UnitResult, pending, complete: set[str], progress) -> No
 # --------------------------------------------------------------------------------------------
 
 
-class _UndecodableText(Exception):
-    pass
-
-
 def process_unit(key: str, rowid_from: int, rowid_to: int) -> UnitResult:
     """Load rows ``rowid_from..rowid_to`` of one legacy table in one transaction."""
     plan = _STATE.plans[key]
@@ -660,7 +646,7 @@ def process_unit(key: str, rowid_from: int, rowid_to: int) -> UnitResult:
             try:
                 with transaction.atomic():
                     result = _load_unit_fast(plan, rowid_from, rowid_to)
-            except (_UndecodableText, psycopg.Error, DatabaseError) as exc:
+            except (UndecodableText, psycopg.Error, DatabaseError) as exc:
                 # Something the Python checks did not foresee, typically a unique key
                 # already held by a row outside this chunk: the careful path below
                 # redoes the chunk from scratch and names every rejected row.
@@ -670,7 +656,7 @@ def process_unit(key: str, rowid_from: int, rowid_to: int) -> UnitResult:
             try:
                 with transaction.atomic():
                     result = _load_unit(plan, rowid_from, rowid_to, safe_text=False)
-            except _UndecodableText:
+            except UndecodableText:
                 # Some TEXT is not valid UTF-8: read this chunk again, value by value.
                 with transaction.atomic():
                     result = _load_unit(plan, rowid_from, rowid_to, safe_text=True)
@@ -727,25 +713,14 @@ class _UnknownTableConverter:
 
 
 def _read_rows(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> Iterator[tuple]:
-    conn = _open_snapshot(_STATE.snapshot[plan.source_file])
-    if safe_text:
-        conn.text_factory = decode_text
-    columns = ", ".join(_quote(c) for c in plan.columns)
-    query = f"SELECT rowid, {columns} FROM {_quote(plan.source_table)} WHERE rowid BETWEEN ? AND ? ORDER BY rowid"  # noqa: S608
-    try:
-        cursor = conn.execute(query, [rowid_from, rowid_to])
-        while True:
-            try:
-                rows = cursor.fetchmany(2000)
-            except sqlite3.OperationalError as exc:
-                if "decode" in str(exc).lower() and not safe_text:
-                    raise _UndecodableText from exc
-                raise
-            if not rows:
-                return
-            yield from rows
-    finally:
-        conn.close()
+    return read_rows(
+        path=_STATE.snapshot[plan.source_file],
+        table=plan.source_table,
+        columns=plan.columns,
+        first=rowid_from,
+        last=rowid_to,
+        safe_text=safe_text,
+    )
 
 
 def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> UnitResult:
@@ -1185,7 +1160,7 @@ def _build_move_sql(cursor, target: str, converter, stage: str) -> str:
 def _quarantine(plan: TablePlan, failures: list[tuple[int, str, str]]) -> None:
     """Keep the complete original rows, read back with their storage classes."""
     originals: dict[int, list] = {}
-    conn = _open_snapshot(_STATE.snapshot[plan.source_file], raw_text=True)
+    conn = open_snapshot(_STATE.snapshot[plan.source_file], raw_text=True)
     try:
         selects = ", ".join(f"typeof({_quote(c)}), {_quote(c)}" for c in plan.columns)
         rowids = [rowid for rowid, _, _ in failures]

@@ -56,9 +56,11 @@ from django.db.models import Count, Sum
 
 from mingus import crypto
 from ops.legacy import ids
+from ops.legacy.contract import quote_identifier as _quote
 from ops.legacy.convert import ImportContext, RowConverter, describe_value
 from ops.legacy.importer import plan_email_policy
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
+from ops.legacy.snapshot_rows import UndecodableText, open_snapshot, read_rows
 from ops.legacy.sqlite_backup import BackupError, sha256_file, snapshot_legacy_dir
 from ops.legacy.tables import SPECS, target_of
 from ops.legacy.transforms import TransformError, decode_text
@@ -369,7 +371,7 @@ def _plan_tables(*, run: ImportRun, snapshot: dict[str, Path]) -> dict[str, _Tab
         wanted = {(t["source_file"], t["source_table"]) for t in (run.report or {}).get("tables", [])}
     tables: dict[str, _Table] = {}
     for source_file in LEGACY_FILES:
-        with _open_source(snapshot[source_file]) as conn:
+        with open_snapshot(snapshot[source_file]) as conn:
             names = [
                 row[0]
                 for row in conn.execute(
@@ -420,7 +422,7 @@ def _unit_starts(conn: sqlite3.Connection, quoted: str, count: int, first: int |
 def _orphaned_user_ids(*, snapshot: dict[str, Path], tables: dict[str, _Table]) -> list[int]:
     """Legacy user ids some row refers to that mingus.db users lacks: each should have a placeholder."""
     users: set[int] = set()
-    with _open_source(snapshot["mingus.db"]) as conn:
+    with open_snapshot(snapshot["mingus.db"]) as conn:
         users.update(row[0] for row in conn.execute("SELECT id FROM users WHERE typeof(id) = 'integer'"))
     referenced: set[int] = set()
     for table in tables.values():
@@ -430,7 +432,7 @@ def _orphaned_user_ids(*, snapshot: dict[str, Path], tables: dict[str, _Table]) 
         columns = [name for name, col in spec.columns.items() if col.kind == "user" and name in table.columns]
         if not columns:
             continue
-        with _open_source(snapshot[table.source_file]) as conn:
+        with open_snapshot(snapshot[table.source_file]) as conn:
             for column in columns:
                 quoted = _quote(column)
                 query = (
@@ -650,10 +652,6 @@ class _UnitOutcome:
         self.seconds += other.seconds
 
 
-class _UndecodableText(Exception):
-    pass
-
-
 def _check_unit(unit: tuple[str, int, int]) -> _UnitOutcome:
     """Compare rowids ``low..high`` of one legacy table with the target (a worker's unit of work)."""
     key, low, high = unit
@@ -662,7 +660,7 @@ def _check_unit(unit: tuple[str, int, int]) -> _UnitOutcome:
     try:
         try:
             outcome = _compare_unit(table, low, high, safe_text=False)
-        except _UndecodableText:
+        except UndecodableText:
             # Some TEXT is not valid UTF-8: read this unit again, value by value, as the importer does.
             outcome = _compare_unit(table, low, high, safe_text=True)
     except Exception as exc:
@@ -703,25 +701,14 @@ def _checker_for(table: _Table) -> _TableChecker:
 
 
 def _source_rows(table: _Table, low: int, high: int, *, safe_text: bool) -> Iterator[tuple]:
-    conn = _open_source(_STATE.snapshot[table.source_file])
-    if safe_text:
-        conn.text_factory = decode_text
-    columns = ", ".join(_quote(c) for c in table.columns)
-    query = f"SELECT rowid, {columns} FROM {_quote(table.source_table)} WHERE rowid BETWEEN ? AND ? ORDER BY rowid"  # noqa: S608
-    try:
-        cursor = conn.execute(query, [low, high])
-        while True:
-            try:
-                rows = cursor.fetchmany(2000)
-            except sqlite3.OperationalError as exc:
-                if "decode" in str(exc).lower() and not safe_text:
-                    raise _UndecodableText from exc
-                raise
-            if not rows:
-                return
-            yield from rows
-    finally:
-        conn.close()
+    return read_rows(
+        path=_STATE.snapshot[table.source_file],
+        table=table.source_table,
+        columns=table.columns,
+        first=low,
+        last=high,
+        safe_text=safe_text,
+    )
 
 
 def _target_rows(checker: _TableChecker, low: int, high: int) -> Iterator[tuple[int, tuple]]:
@@ -1229,7 +1216,7 @@ class _SourceFiles:
     def conn(self, source_file: str) -> sqlite3.Connection:
         conn = self.connections.get(source_file)
         if conn is None:
-            conn = self.connections[source_file] = _open_source(self.state.snapshot[source_file])
+            conn = self.connections[source_file] = open_snapshot(self.state.snapshot[source_file])
             conn.text_factory = decode_text
         return conn
 
@@ -1688,11 +1675,3 @@ def _average(total, count) -> str | None:
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _open_source(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
