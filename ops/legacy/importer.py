@@ -107,9 +107,6 @@ class UnitResult:
     quarantined: int = 0
     skipped: int = 0
     seconds: float = 0.0
-    # Where the time went: reading + converting + COPY, and the set-based move.
-    stage_seconds: float = 0.0
-    move_seconds: float = 0.0
 
 
 @dataclass
@@ -733,7 +730,6 @@ def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bo
     staged: list[int] = []
     stage = _ensure_stage(plan, converter)
     raw = connection.connection
-    stage_started = time.monotonic()
     with raw.cursor() as cursor:
         use_raw_uuids(cursor)
         columns = ", ".join(_quote(c) for c in converter.target_columns)
@@ -758,9 +754,7 @@ def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bo
                 values.append(row[0])
                 copy.write_row(values)
                 staged.append(row[0])
-        result.stage_seconds = time.monotonic() - stage_started
         rejected = _move_stage(cursor, plan, converter, stage)
-        result.move_seconds = time.monotonic() - stage_started - result.stage_seconds
     not_inserted: set[int] = set()
     for rowid, code, reason in rejected:
         not_inserted.add(rowid)
@@ -876,53 +870,49 @@ def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResu
     failures: list[tuple[int, str, str]] = []
     skipped: Counter[str] = Counter()
     extras: list[tuple[int, dict]] = []
-    started = time.monotonic()
     low, high = ids.uuid_bounds(plan.source_file, plan.source_table, rowid_from, rowid_to)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id FROM {_quote(plan.target_table)} WHERE id BETWEEN %s AND %s", [low, high])  # noqa: S608
         present = {row[0].bytes for row in cursor.fetchall()}
     parents = [(i, column, table, _parent_ids(table, key)) for i, column, table, key in checks.references]
     seen: list[dict] = [{} for _ in checks.uniques]
-    good: list[list] = []
-    for row in _read_rows(plan, rowid_from, rowid_to, safe_text=False):
-        result.read += 1
-        rowid = row[0]
-        if converter.is_expired(row):
-            skipped["expired cache entry"] += 1
-            continue
-        try:
-            values = converter.convert(row)
-        except TransformError as exc:
-            failures.append((rowid, exc.code, exc.message))
-            continue
-        except ids.RowidOutOfRange as exc:
-            failures.append((rowid, "bad_rowid", str(exc)))
-            continue
-        if values[0] in present:
-            result.present += 1
-            continue
-        reason = _check_row(values, checks, parents)
-        if reason is None and checks.uniques:
-            reason = _first_of_key(values, rowid, checks, seen)
-        if reason is not None:
-            failures.append((rowid, *reason))
-            continue
-        extra = converter.extras(row)
-        if extra:
-            extras.append((rowid, extra))
-        values.append(rowid)
-        good.append(values)
-    result.stage_seconds = time.monotonic() - started
+    inserted: list[int] = []
     columns = ", ".join(_quote(c) for c in converter.target_columns)
+    # Rows stream into the COPY as they pass their checks: memory stays flat in the chunk size.
     with connection.connection.cursor() as cursor:
         _skip_row_triggers(cursor)
         use_raw_uuids(cursor)
         with cursor.copy(f"COPY {_quote(plan.target_table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(converter.pg_types)
-            for values in good:
-                copy.write_row(values[:-1])
-    result.move_seconds = time.monotonic() - started - result.stage_seconds
-    return _record_unit(plan, converter, result, failures, skipped, extras, [v[-1] for v in good])
+            for row in _read_rows(plan, rowid_from, rowid_to, safe_text=False):
+                result.read += 1
+                rowid = row[0]
+                if converter.is_expired(row):
+                    skipped["expired cache entry"] += 1
+                    continue
+                try:
+                    values = converter.convert(row)
+                except TransformError as exc:
+                    failures.append((rowid, exc.code, exc.message))
+                    continue
+                except ids.RowidOutOfRange as exc:
+                    failures.append((rowid, "bad_rowid", str(exc)))
+                    continue
+                if values[0] in present:
+                    result.present += 1
+                    continue
+                reason = _check_row(values, checks, parents)
+                if reason is None and checks.uniques:
+                    reason = _first_of_key(values, rowid, checks, seen)
+                if reason is not None:
+                    failures.append((rowid, *reason))
+                    continue
+                extra = converter.extras(row)
+                if extra:
+                    extras.append((rowid, extra))
+                copy.write_row(values)
+                inserted.append(rowid)
+    return _record_unit(plan, converter, result, failures, skipped, extras, inserted)
 
 
 def _check_row(values: list, checks: _FastChecks, parents) -> tuple[str, str] | None:
