@@ -247,6 +247,7 @@ class RowConverter:
             _, ref_file, ref_table = kind.split(":")
             return _reference(ids.namespace(ref_file, ref_table))
         if kind == "email":
+            self._email_index = position[column]
             return self._email
         if kind == "password":
             return _password
@@ -274,9 +275,10 @@ class RowConverter:
         return convert
 
     def _decision(self, row: tuple) -> EmailDecision:
+        # The policy lists only the accounts whose email changes (see plan_email_policy).
         decision = self.context.email_policy.get(row[0])
         if decision is None:
-            raise TransformError("bad_email", "no email decision for this account (planning bug)")
+            return EmailDecision(email=row[self._email_index], legacy_email=None, status=None)
         return decision
 
     def _legacy_email(self, row: tuple):
@@ -286,10 +288,7 @@ class RowConverter:
         return self._decision(row).status
 
     def _email(self, row: tuple):
-        # Email policy is decided per account before the run (see plan_email_policy).
-        decision = self.context.email_policy.get(row[0])
-        if decision is None:
-            raise TransformError("bad_email", "no email decision for this account (planning bug)")
+        decision = self._decision(row)
         # Too long or holding NUL: the row is quarantined here rather than failing the COPY.
         transforms.to_text(decision.email, max_length=255)
         if decision.status:
@@ -349,7 +348,7 @@ def _reference(ns: tuple[int, int]) -> Callable:
             found = ids.uuid_int(ns, value).to_bytes(16, "big")
         except ids.RowidOutOfRange as exc:
             raise TransformError("bad_reference", str(exc)) from None
-        if len(cache) < 1_000_000:
+        if len(cache) < 300_000:
             cache[value] = found
         return found
 

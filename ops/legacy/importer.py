@@ -415,6 +415,8 @@ def plan_email_policy(*, snapshot: dict[str, Path]) -> dict[int, EmailDecision]:
     keeps it, trimmed; later variants, and addresses already used by an account
     that was not imported, get a placeholder login and keep their legacy email
     in ``legacy_email`` with status ``email_conflict`` for staff to merge.
+    Only accounts whose email changes are in the result: the others keep
+    their email as it is (this map is copied into every worker process).
     """
     from mingus.accounts.models import LegacyStatus, User
 
@@ -438,9 +440,8 @@ def plan_email_policy(*, snapshot: dict[str, Path]) -> dict[int, EmailDecision]:
                 continue
             taken.add(normal)
             stripped = text.strip()
-            decisions[rowid] = EmailDecision(
-                email=stripped, legacy_email=text if stripped != text else None, status=None
-            )
+            if stripped != text:
+                decisions[rowid] = EmailDecision(email=stripped, legacy_email=text, status=None)
     return decisions
 
 

@@ -332,7 +332,7 @@ def _prepare(*, run: ImportRun, snapshot: dict[str, Path]) -> _State:
     # The policy only looks at accounts outside the imported UUID range, so rebuilt
     # after the import it decides as it did before; the users' row check confirms it.
     context.email_policy = plan_email_policy(snapshot=snapshot)
-    notes.extend(_email_policy_notes(run=run, policy=context.email_policy))
+    notes.extend(_email_policy_notes(run=run, policy=context.email_policy, snapshot=snapshot))
     tables = _plan_tables(run=run, snapshot=snapshot)
     return _State(
         run=run,
@@ -344,11 +344,18 @@ def _prepare(*, run: ImportRun, snapshot: dict[str, Path]) -> _State:
     )
 
 
-def _email_policy_notes(*, run: ImportRun, policy: dict) -> list[str]:
+def _email_policy_notes(*, run: ImportRun, policy: dict, snapshot: dict[str, Path]) -> list[str]:
     from mingus.accounts.models import User
 
     low, high = ids.uuid_bounds("mingus.db", "users", 0, ids.ROWID_LIMIT - 1)
-    kept = {decision.email.strip().lower() for decision in policy.values() if decision.status is None}
+    # The policy lists only changed emails; every other account kept its own.
+    with open_snapshot(snapshot["mingus.db"]) as conn:
+        conn.text_factory = decode_text
+        kept = {
+            (policy[rowid].email if rowid in policy else email).strip().lower()
+            for rowid, email in conn.execute("SELECT rowid, email FROM users")
+            if isinstance(email, str) and (rowid not in policy or policy[rowid].status is None)
+        }
     newcomers = (
         User.objects.exclude(id__range=(low, high))
         .filter(created_at__gte=run.started_at)
