@@ -107,6 +107,7 @@ class UnitResult:
     quarantined: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    began: float = field(default_factory=time.monotonic, repr=False)
 
 
 @dataclass
@@ -982,7 +983,7 @@ def _record_unit(plan, converter, result, failures, skipped, extras, inserted) -
             "quarantined": dict(Counter(code for _, code, _ in failures)),
             "skipped": dict(skipped),
         },
-        seconds=0,
+        seconds=round(time.monotonic() - result.began, 3),
     )
     return result
 
@@ -1283,6 +1284,8 @@ def _finish(*, run: ImportRun, plans: dict[str, TablePlan], timings: dict[str, f
                 "normalised": dict(notes),
                 "extra_columns_kept": list(getattr(converter, "extra_columns", [])),
                 "contract_columns_missing": list(getattr(converter, "missing_columns", [])),
+                # Summed over chunks: worker time, which runs in parallel across tables.
+                "worker_seconds": round(seconds, 3),
             }
         )
     summary = {k: sum(t[k] for t in tables) for k in ("read", "inserted", "already_present", "quarantined", "skipped")}
