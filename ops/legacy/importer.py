@@ -722,6 +722,28 @@ def _read_rows(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bo
     )
 
 
+def _converted_rows(plan, converter, rowid_from, rowid_to, safe_text, result, failures, skipped):
+    """Read and convert one rowid range for either load path.
+
+    Counts every row read, skips expired cache rows, records rows that fail
+    to convert in ``failures``, and yields ``(row, values)`` for the rest.
+    """
+    for row in _read_rows(plan, rowid_from, rowid_to, safe_text=safe_text):
+        result.read += 1
+        if converter.is_expired(row):
+            skipped["expired cache entry"] += 1
+            continue
+        try:
+            values = converter.convert(row)
+        except TransformError as exc:
+            failures.append((row[0], exc.code, exc.message))
+            continue
+        except ids.RowidOutOfRange as exc:
+            failures.append((row[0], "bad_rowid", str(exc)))
+            continue
+        yield row, values
+
+
 def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> UnitResult:
     converter = _converter_for(plan)
     converter.notes.clear()
@@ -737,19 +759,8 @@ def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bo
         columns = ", ".join(_quote(c) for c in converter.target_columns)
         with cursor.copy(f"COPY {stage} ({columns}, _rowid) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([*converter.pg_types, "int8"])
-            for row in _read_rows(plan, rowid_from, rowid_to, safe_text=safe_text):
-                result.read += 1
-                if converter.is_expired(row):
-                    skipped["expired cache entry"] += 1
-                    continue
-                try:
-                    values = converter.convert(row)
-                except TransformError as exc:
-                    failures.append((row[0], exc.code, exc.message))
-                    continue
-                except ids.RowidOutOfRange as exc:
-                    failures.append((row[0], "bad_rowid", str(exc)))
-                    continue
+            rows = _converted_rows(plan, converter, rowid_from, rowid_to, safe_text, result, failures, skipped)
+            for row, values in rows:
                 extra = converter.extras(row)
                 if extra:
                     extras.append((row[0], extra))
@@ -886,20 +897,8 @@ def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResu
         use_raw_uuids(cursor)
         with cursor.copy(f"COPY {_quote(plan.target_table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(converter.pg_types)
-            for row in _read_rows(plan, rowid_from, rowid_to, safe_text=False):
-                result.read += 1
+            for row, values in _converted_rows(plan, converter, rowid_from, rowid_to, False, result, failures, skipped):
                 rowid = row[0]
-                if converter.is_expired(row):
-                    skipped["expired cache entry"] += 1
-                    continue
-                try:
-                    values = converter.convert(row)
-                except TransformError as exc:
-                    failures.append((rowid, exc.code, exc.message))
-                    continue
-                except ids.RowidOutOfRange as exc:
-                    failures.append((rowid, "bad_rowid", str(exc)))
-                    continue
                 if values[0] in present:
                     result.present += 1
                     continue
