@@ -19,11 +19,15 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "mingus"
+# The runtime login; the owner is the server's superuser. Its privileges and
+# policies come from migrations; the login itself is created here, as a DBA
+# would, so processes can connect before the first migrate.
+RUNTIME_ROLE = "mingus_app"
 _PRELOAD = "pg_stat_statements"
 
 
-def ensure_embedded_database(*, var_dir: Path) -> dict[str, str]:
-    """Start (or join) the embedded server and return Django connection settings.
+def ensure_embedded_database(*, var_dir: Path) -> dict[str, dict[str, str]]:
+    """Start (or join) the embedded server and return the runtime and owner connection settings.
 
     Idempotent and safe to call from several processes at once: set-up is
     serialised by a lock file in ``var_dir``, and a running postmaster found in
@@ -40,13 +44,8 @@ def ensure_embedded_database(*, var_dir: Path) -> dict[str, str]:
             server = _get_server(var_dir=var_dir)
         _ensure_database(server)
     info = server.get_postmaster_info()
-    return {
-        "NAME": DATABASE_NAME,
-        "USER": "postgres",
-        "PASSWORD": "",
-        "HOST": str(info.socket_dir),
-        "PORT": str(info.port),
-    }
+    where = {"NAME": DATABASE_NAME, "PASSWORD": "", "HOST": str(info.socket_dir), "PORT": str(info.port)}
+    return {"runtime": {**where, "USER": RUNTIME_ROLE}, "owner": {**where, "USER": "postgres"}}
 
 
 def stop_embedded_database(*, var_dir: Path) -> bool:
@@ -114,6 +113,11 @@ def _ensure_database(server) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
             _psql(server, f'CREATE DATABASE "{DATABASE_NAME}"', "postgres")
     _psql(server, f"CREATE EXTENSION IF NOT EXISTS {_PRELOAD}", DATABASE_NAME)
+    # Role names are module constants, not input.
+    exists = f"SELECT 1 FROM pg_roles WHERE rolname = '{RUNTIME_ROLE}'"  # noqa: S608
+    if _psql(server, exists, "postgres").strip() != "1":
+        with contextlib.suppress(subprocess.CalledProcessError):  # a concurrent process made it
+            _psql(server, f"CREATE ROLE {RUNTIME_ROLE} LOGIN NOINHERIT", "postgres")
 
 
 def _psql(server, sql: str, database: str) -> str:

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every request in one transaction with its row-level-security reach (mingus/scope.py).
+    "mingus.scope.RequestScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -103,18 +105,21 @@ TEMPLATES = [
 
 # Database: PostgreSQL only. Without DATABASE_URL an embedded server under
 # var/ is started (or joined) so a fresh machine needs nothing but Python.
+# DATABASE_URL is the runtime login (role mingus_app, under row-level security);
+# DATABASE_OWNER_URL the owner that runs migrations and the bulk import (see
+# mingus/db_roles.py). With only DATABASE_URL set, it is used for both.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
+    DATABASE_OWNER = (
+        env.db_url("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else dict(DATABASES["default"])
+    )
     EMBEDDED_DATABASE = False
 else:
     from mingus.embedded_db import ensure_embedded_database
 
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            **ensure_embedded_database(var_dir=VAR_DIR),
-        }
-    }
+    _embedded = ensure_embedded_database(var_dir=VAR_DIR)
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", **_embedded["runtime"]}}
+    DATABASE_OWNER = {"ENGINE": "django.db.backends.postgresql", **_embedded["owner"]}
     EMBEDDED_DATABASE = True
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -5,3 +5,6 @@ class OpsConfig(AppConfig):
     name = "ops"
     verbose_name = "Operations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from mingus import rls  # noqa: F401  (registers the row-level security check)

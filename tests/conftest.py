@@ -1,8 +1,54 @@
 import itertools
 
 import pytest
+from django.conf import settings as django_settings
 
 _emails = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Create, migrate and use the test database on the owner login.
+
+    The runtime login (mingus_app) may not create databases or run migrations.
+    Each test then takes the role production code runs with (see
+    ``_run_as_staff_role``), and the role tests log in as mingus_app itself.
+    """
+    owner = django_settings.DATABASE_OWNER
+    for key in ("USER", "PASSWORD", "HOST", "PORT"):
+        django_settings.DATABASES["default"][key] = owner.get(key, "")
+
+
+@pytest.fixture(autouse=True)
+def _run_as_staff_role(request):
+    """Run each transaction-wrapped test as ``mingus_staff``, as the admin and commands do.
+
+    The test transaction is rolled back afterwards, which ends the ``SET LOCAL``.
+    Transactional tests (``transaction=True``) run on the owner login instead,
+    like the import they mostly exercise.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if transactional or ("db" not in request.fixturenames and marker is None):
+        yield
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE mingus_staff")
+    yield
+
+
+@pytest.fixture
+def as_superuser(db):
+    """Drop back to the owner login (a superuser here) for the rest of the test."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE NONE")
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
 
+from mingus.db_roles import runs_as_owner
 from ops.legacy import ids
 from ops.legacy.contract import quote_identifier as _quote
 from ops.legacy.convert import (
@@ -126,6 +127,7 @@ ProgressCallback = Callable[[str, dict], None]
 # --------------------------------------------------------------------------------------------
 
 
+@runs_as_owner
 def import_legacy_dir(
     *,
     directory: Path,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from mingus.db_roles import runs_as_owner
 from ops.legacy import ids
 from ops.legacy.mapping import load_order
 from ops.models import AuditLog, AuditSource, ImportRun, ImportStatus, LegacyExtra, QuarantinedRow
@@ -25,6 +26,7 @@ class RollbackResult:
     extras_deleted: int
 
 
+@runs_as_owner
 def rollback_import(*, run_id, actor: str | None = None) -> RollbackResult:
     """Delete the rows ``run_id`` inserted (by the UUID ranges its chunks recorded).
 

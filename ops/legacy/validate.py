@@ -55,6 +55,7 @@ from django.db import connection, connections, models
 from django.db.models import Count, Sum
 
 from mingus import crypto
+from mingus.db_roles import runs_as_owner
 from ops.legacy import ids
 from ops.legacy.contract import quote_identifier as _quote
 from ops.legacy.convert import ImportContext, RowConverter, describe_value
@@ -178,6 +179,7 @@ class ValidationReport:
 # --------------------------------------------------------------------------------------------
 
 
+@runs_as_owner
 def validate_import(
     *,
     run_id: uuid.UUID | None = None,

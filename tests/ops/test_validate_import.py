@@ -172,7 +172,7 @@ def test_the_dangling_reference_check_finds_none_on_a_clean_import(db, legacy_di
     assert set(columns.values()) == {0}
 
 
-def test_a_reference_pointing_nowhere_is_counted(db, legacy_dir):
+def test_a_reference_pointing_nowhere_is_counted(as_superuser, legacy_dir):
     run_id = _import(legacy_dir)
     rowid = _first_imported_rowid("alert_subscriptions", "alerts.db", "alert_subscriptions")
     with connection.cursor() as cursor:

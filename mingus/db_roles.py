@@ -1,0 +1,72 @@
+"""The two database logins: the runtime role every process uses, and the owner.
+
+``DATABASE_URL`` is the runtime connection (role ``mingus_app``: owns nothing, no
+superuser, no BYPASSRLS). ``DATABASE_OWNER_URL`` is the owner, used only by the
+work that needs it: migrations (``manage.py migrate``) and the bulk legacy import
+and its rollback, whose ``COPY`` into tables under row-level security PostgreSQL
+allows only to roles that bypass RLS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import connections
+
+# The database name stays the connection's own: the owner URL names the same
+# database, and under tests the connection points at the test database.
+_LOGIN_KEYS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+
+
+@contextlib.contextmanager
+def owner_connection(*, using: str = "default") -> Iterator[None]:
+    """Run the block on the owner login instead of the runtime one.
+
+    The connection is closed and reopened with the owner's credentials (and
+    forked workers inherit them). When the process already logs in as the owner
+    (the test suite, single-URL development) only the current role is reset to
+    the login role for the block, since a ``SET LOCAL ROLE`` may be in force.
+    """
+    connection = connections[using]
+    owner = settings.DATABASE_OWNER
+    if _same_login(connection.settings_dict, owner):
+        if not connection.in_atomic_block:
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            previous = cursor.fetchone()[0]
+            cursor.execute("SET LOCAL ROLE NONE")
+        yield
+        if connection.is_usable() and not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute(f'SET LOCAL ROLE "{previous}"')
+        return
+    if connection.in_atomic_block:
+        raise RuntimeError("owner_connection() cannot switch logins inside a transaction")
+    saved = {key: connection.settings_dict.get(key) for key in _LOGIN_KEYS}
+    connection.close()
+    connection.settings_dict.update({key: owner.get(key) for key in _LOGIN_KEYS if key in owner})
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+
+
+def _same_login(current: dict, owner: dict) -> bool:
+    return all(str(current.get(key) or "") == str(owner.get(key) or "") for key in ("USER", "HOST", "PORT"))
+
+
+def runs_as_owner(function):
+    """Decorate a service that must run on the owner login (see :func:`owner_connection`)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with owner_connection():
+            return function(*args, **kwargs)
+
+    return wrapper
