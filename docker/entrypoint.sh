@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Entry point of the MINGUS Ops image. The first argument picks the role:
 #
-#   web     apply migrations, then serve with gunicorn on 0.0.0.0:8000
+#   web     apply migrations (as the owner), then serve with gunicorn on 0.0.0.0:8000
 #   worker  Celery worker
 #   beat    Celery beat (periodic task scheduler)
 #   *       anything else is run as given (e.g. `python manage.py shell`)
@@ -23,6 +23,8 @@ case "$role" in
         # start at once they would all migrate: scale web only after the first
         # one is up, or run `python manage.py migrate` as a one-off instead.
         python manage.py migrate --noinput
+        # The runtime role is created by the migrations; give it DATABASE_URL's password.
+        python manage.py sync_runtime_password
         exec gunicorn mingus.wsgi:application \
             --bind 0.0.0.0:8000 \
             --workers 3 \

@@ -70,3 +70,23 @@ def runs_as_owner(function):
             return function(*args, **kwargs)
 
     return wrapper
+
+
+def sync_runtime_password() -> bool:
+    """Give the runtime login the password ``DATABASE_URL`` carries, on the owner connection.
+
+    Migrations create the runtime role without a password (fine for trust or
+    peer authentication). Where the server asks for one, the URL is the single
+    place it is written down; this makes the role match it. Returns whether a
+    password was set (no password in the URL, or one login for both: nothing to do).
+    """
+    runtime = settings.DATABASES["default"]
+    if not runtime.get("PASSWORD") or _same_login(runtime, settings.DATABASE_OWNER):
+        return False
+    # Read before switching: the owner connection's credentials replace these in place.
+    user, password = runtime["USER"], runtime["PASSWORD"]
+    with owner_connection(), connections["default"].cursor() as cursor:
+        # ALTER ROLE takes no bound parameters; quote the literals server-side.
+        cursor.execute("SELECT format('ALTER ROLE %%I PASSWORD %%L', %s, %s)", [user, password])
+        cursor.execute(cursor.fetchone()[0])
+    return True

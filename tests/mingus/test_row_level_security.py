@@ -222,8 +222,13 @@ def test_a_login_as_the_runtime_role_sees_only_the_user_it_is_set_for(django_db_
                     assert owners == [(a,)]
                 # The transaction-local user ended with the transaction: nothing leaks into the next one.
                 assert runtime.execute("SELECT count(*) FROM daily_cashflow").fetchone()[0] == 0
+                # Neither the policies nor the triggers can be switched off from the runtime login.
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     runtime.execute("ALTER TABLE daily_cashflow NO FORCE ROW LEVEL SECURITY")
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    runtime.execute("SET session_replication_role = replica")
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    runtime.execute("SET row_security = off; SELECT count(*) FROM daily_cashflow")
         finally:
             admin.execute("DELETE FROM daily_cashflow WHERE user_id = ANY(%s)", [[a, b]])
             admin.execute("DELETE FROM users WHERE id = ANY(%s)", [[a, b]])

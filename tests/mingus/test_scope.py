@@ -101,3 +101,13 @@ class TestRequestScopeMiddleware:
         assert client.get("/fail/").status_code == 500
         date.refresh_from_db()
         assert date.title != "changed by a failing request"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scope_does_not_outlive_its_transaction_on_a_persistent_connection(user):
+    # Outside any test transaction: the next "task" on this connection starts clean.
+    with user_scope(user.pk, actor="task:first", source="task"):
+        assert current_scope()["user_id"] == str(user.pk)
+    after = current_scope()
+    assert (after["user_id"], after["actor"], after["source"]) == (None, None, None)
+    assert after["role"] != "mingus_app"

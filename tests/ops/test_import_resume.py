@@ -12,17 +12,16 @@ import subprocess
 import sys
 import time
 from io import StringIO
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import connection
 
 from finance.models import EncryptedFinancialProfile
 from ops.legacy.importer import import_lock_held
 from ops.legacy.rollback import rollback_import
 from ops.models import ImportChunk, ImportRun, ImportStatus
+from tests.databases import database_url
 from tests.ops.legacy_fixtures import (
     CUTOFF_ISO,
     TARGET_TABLES,
@@ -38,17 +37,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("sample_settings")]
 
 BATCH = 50
 KILL_AFTER_CHUNKS = 25  # of about 70: after users and their placeholders, before most tables
-
-
-def database_url() -> str:
-    """The test database as a DATABASE_URL (a socket directory goes in the query string)."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    host, port = db["HOST"] or "", db["PORT"] or ""
-    if host.startswith("/"):
-        return f"postgres://{user}{password}@/{db['NAME']}?host={quote(host, safe='')}&port={port}"
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
 def state() -> dict:

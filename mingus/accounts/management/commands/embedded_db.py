@@ -17,8 +17,10 @@ class Command(BaseCommand):
             stopped = stop_embedded_database(var_dir=settings.VAR_DIR)
             self.stdout.write("stopped" if stopped else "not running")
             return
-        db = settings.DATABASES["default"]
+        db, owner = settings.DATABASES["default"], settings.DATABASE_OWNER
         self.stdout.write(
             f"running: data {settings.VAR_DIR / 'pgdata'}, socket {db['HOST']}, port {db['PORT']}, "
-            f"database {db['NAME']}\npsql: psql -h {db['HOST']} -p {db['PORT']} -U {db['USER']} {db['NAME']}"
+            f"database {db['NAME']}\n"
+            f"psql as the runtime role: psql -h {db['HOST']} -p {db['PORT']} -U {db['USER']} {db['NAME']}\n"
+            f"psql as the owner:        psql -h {db['HOST']} -p {db['PORT']} -U {owner['USER']} {db['NAME']}"
         )
