@@ -51,6 +51,21 @@ def _dev_field_keys() -> str:
 FIELD_ENCRYPTION_KEYS = [
     key.strip() for key in _require_in_production("FIELD_ENCRYPTION_KEYS", _dev_field_keys).split(",") if key.strip()
 ]
+
+
+def _dev_audit_seal_key() -> str:
+    # Like the dev keyring: a random key of its own under var/, never derived from SECRET_KEY.
+    from mingus.crypto import load_or_create_dev_keyring
+
+    return load_or_create_dev_keyring(path=VAR_DIR / "audit-seal.key")
+
+
+# HMAC key of the audit seals (ops/audit_seal.py); keep it out of the database it protects.
+AUDIT_SEAL_KEY = _require_in_production("AUDIT_SEAL_KEY", _dev_audit_seal_key)
+# Each seal's summary is appended here too, outside the database (ship it to append-only storage).
+AUDIT_SEAL_LOG = Path(env.str("AUDIT_SEAL_LOG", default=str(VAR_DIR / "audit-seals.jsonl")))
+# Audit entries younger than this are never purged (the database refuses anything under 365 days).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 # Keys of the legacy Flask app, newest first; only the importer reads them.
 LEGACY_FERNET_KEYS = env.list("LEGACY_FERNET_KEYS", default=[])
 # Where import_sqlite keeps the compressed backup it takes of the sources.

@@ -12,6 +12,7 @@ from ops.models import (
     ApiCache,
     ApiResponseTime,
     AuditLog,
+    AuditSeal,
     BiUser,
     CacheEntry,
     Cohort,
@@ -209,9 +210,18 @@ class SystemSettingAdmin(BigTableAdmin):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "action", "entity_type", "entity_id", "actor", "source", "user_id")
+    list_display = ("created_at", "action", "entity_type", "entity_id", "actor", "source", "user_id", "db_role")
     list_filter = ("source",)
     search_fields = ("=entity_id", "=action", "=actor")
+
+
+@admin.register(AuditSeal)
+class AuditSealAdmin(ReadOnlyAdmin):
+    """Seals are written by seal_audit and checked by verify_audit; the per-entry records stay out of view."""
+
+    list_display = ("number", "created_at", "txid_from", "txid_to", "row_count", "amended_count", "key_id")
+    exclude = ("rows", "amendments")
+    ordering = ("-number",)
 
 
 class _RunTablesMixin:
@@ -296,6 +306,13 @@ class ImportRunAdmin(_RunTablesMixin, ReadOnlyAdmin):
         return format_html('<a href="{}">quarantined rows of this run</a>', url)
 
 
+# Legacy columns holding secrets: shown in the quarantine as present, never as values.
+_SECRET_LEGACY_COLUMNS = {
+    ("mingus.db", "users"): ("password_hash",),
+    ("mingus.db", "encrypted_financial_profiles"): ("encrypted_data",),
+}
+
+
 @admin.register(QuarantinedRow)
 class QuarantinedRowAdmin(BigTableAdmin):
     list_display = ("source_file", "source_table", "source_rowid", "reason_code", "short_reason", "resolved_at")
@@ -338,7 +355,13 @@ class QuarantinedRowAdmin(BigTableAdmin):
     def original_row(self, row):
         from django.utils.html import format_html_join, mark_safe
 
-        cells = [entry for entry in row.original if isinstance(entry, list) and len(entry) == 3]
+        hidden = _SECRET_LEGACY_COLUMNS.get((row.source_file, row.source_table), ())
+        cells = [
+            # A quarantined row keeps the legacy password hash or Fernet token losslessly in the
+            # database; the admin shows only that it is there (see README, Revealing a profile).
+            [column, storage, f"[hidden: {len(str(value))} characters]" if column in hidden else value]
+            for column, storage, value in (e for e in row.original if isinstance(e, list) and len(e) == 3)
+        ]
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>", cells)
         return mark_safe("<table>") + body + mark_safe("</table>")
 

@@ -8,3 +8,7 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         from mingus import rls  # noqa: F401  (registers the row-level security check)
+        from ops.audit_triggers import register_audit_triggers
+
+        # Before any migration is detected: every domain model gets its audit triggers.
+        register_audit_triggers()

@@ -1,6 +1,7 @@
 """Rows of any model with valid values, for tests that cover every model at once."""
 
 import datetime
+import itertools
 import uuid
 from decimal import Decimal
 
@@ -9,7 +10,12 @@ from django.utils import timezone
 
 from mingus.accounts.models import User
 
-OVERRIDES = {"ops.ImportChunk": {"rows_read": 4}}
+_seal_numbers = itertools.count(1)
+# Callables are called per row.
+OVERRIDES = {
+    "ops.ImportChunk": {"rows_read": 4},
+    "ops.AuditSeal": {"number": lambda: next(_seal_numbers), "txid_from": 0, "txid_to": 1},
+}
 
 
 def _value_for(field, owner):
@@ -51,11 +57,12 @@ def make_row(model, owner, *, one_to_one_owner=None):
         return User.objects.create_user(email=f"{uuid.uuid4().hex}@example.com", password=None)
     values = {}
     for field in model._meta.concrete_fields:
-        if field.primary_key or field.name in ("password", "last_login"):
+        # Columns the database fills (audit_logs.txid, db_role, db_login) are left to it.
+        if field.primary_key or field.name in ("password", "last_login") or field.has_db_default():
             continue
         if isinstance(field, models.OneToOneField) and field.related_model is User:
             values[field.name] = one_to_one_owner or make_row(User, None)
             continue
         values[field.name] = _value_for(field, owner)
-    values.update(OVERRIDES.get(model._meta.label, {}))
+    values.update({k: v() if callable(v) else v for k, v in OVERRIDES.get(model._meta.label, {}).items()})
     return model.objects.create(**values)

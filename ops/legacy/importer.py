@@ -821,6 +821,8 @@ def _compile_fast_checks(plan: TablePlan, converter) -> _FastChecks | None:
     for column, model_field in fields.items():
         if not model_field.null:
             if column not in index:
+                if model_field.has_db_default():
+                    continue  # the database fills it (e.g. audit_logs.txid)
                 return None  # the database would need a default we do not send
             not_null.append((index[column], column))
     checks = []
@@ -1087,10 +1089,11 @@ def _build_move_sql(cursor, target: str, converter, stage: str) -> str:
     columns = converter.target_columns
     cursor.execute(
         "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnotnull "
-        "AND a.attnum > 0 AND NOT a.attisdropped",
-        [target],
+        "AND a.attnum > 0 AND NOT a.attisdropped AND NOT (a.atthasdef AND a.attname <> ALL(%s))",
+        [target, list(columns)],
     )
     # Every NOT NULL column, listed or not: a column the spec forgets is a clear reason, not an abort.
+    # Unless the database fills it: a column with a default that the spec does not send.
     not_null = [r[0] for r in cursor.fetchall()]
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c'",

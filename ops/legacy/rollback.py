@@ -57,11 +57,21 @@ def rollback_import(*, run_id, actor: str | None = None) -> RollbackResult:
         with transaction.atomic(), connection.cursor() as cursor:
             extras = LegacyExtra.objects.filter(run=run).delete()[0]
             for source_file, source_table, target in keys:
-                count = 0
-                for first, last in ranges[(source_file, source_table, target)]:
-                    low, high = ids.uuid_bounds(source_file, source_table, first, last)
-                    cursor.execute(f'DELETE FROM "{target}" WHERE id BETWEEN %s AND %s', [low, high])  # noqa: S608
-                    count += cursor.rowcount
+                key = (source_file, source_table, target)
+                bounds = [ids.uuid_bounds(source_file, source_table, first, last) for first, last in ranges[key]]
+                if target == AuditLog._meta.db_table:
+                    # The audit log is append-only: its retention function removes the run's
+                    # legacy entries (and records that it did, for verify_audit).
+                    cursor.execute(
+                        "SELECT mingus_audit_remove_legacy(%s::uuid[], %s::uuid[])",
+                        [[low for low, _ in bounds], [high for _, high in bounds]],
+                    )
+                    count = cursor.fetchone()[0]
+                else:
+                    count = 0
+                    for low, high in bounds:
+                        cursor.execute(f'DELETE FROM "{target}" WHERE id BETWEEN %s AND %s', [low, high])  # noqa: S608
+                        count += cursor.rowcount
                 deleted[f"{source_file}:{source_table}"] = count
             placeholders = [ids.user_uuid(i) for i in (run.report or {}).get("placeholders_created", [])]
             cursor.execute("DELETE FROM users WHERE id = ANY(%s) AND legacy_status = 'placeholder'", [placeholders])

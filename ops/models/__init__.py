@@ -13,7 +13,7 @@ from ops.models.analytics import (
     Report,
     ReportRun,
 )
-from ops.models.audit import AuditLog, AuditSource
+from ops.models.audit import AuditLog, AuditSeal, AuditSource
 from ops.models.cache import ApiCache, CacheEntry, QueryCache
 from ops.models.imports import ImportChunk, ImportRun, ImportStatus, LegacyExtra, QuarantinedRow
 from ops.models.monitoring import (
@@ -36,6 +36,7 @@ __all__ = [
     "ApiCache",
     "ApiResponseTime",
     "AuditLog",
+    "AuditSeal",
     "AuditSource",
     "BiUser",
     "CacheEntry",

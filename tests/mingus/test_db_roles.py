@@ -39,6 +39,7 @@ def _owner_password() -> str | None:
 
 def test_sync_runtime_password_gives_the_runtime_role_the_password_of_database_url():
     owner = database_url()
+    owner_password = _owner_password()
     try:
         result = _manage(
             "sync_runtime_password", runtime=database_url(user="mingus_app", password="s3cret-pw"), owner=owner

@@ -14,7 +14,8 @@ SETUP = "import django; django.setup(); from django.conf import settings; print(
 
 
 def _run(code: str, **env_overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG")}
+    secrets = ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "AUDIT_SEAL_KEY", "DEBUG")
+    env = {k: v for k, v in os.environ.items() if k not in secrets}
     env.update(ENV_FILE=os.devnull, DJANGO_SETTINGS_MODULE="mingus.settings")
     # A URL nobody connects to keeps the embedded server out of these checks.
     env.setdefault("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
@@ -34,8 +35,20 @@ def test_production_refuses_to_start_without_encryption_keys():
     assert "FIELD_ENCRYPTION_KEYS is not set" in result.stderr
 
 
-def test_production_starts_with_its_secrets():
+def test_production_refuses_to_start_without_the_audit_seal_key():
     result = _run(SETUP, DEBUG="false", SECRET_KEY="s" * 50, FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode())
+    assert result.returncode != 0
+    assert "AUDIT_SEAL_KEY is not set" in result.stderr
+
+
+def test_production_starts_with_its_secrets():
+    result = _run(
+        SETUP,
+        DEBUG="false",
+        SECRET_KEY="s" * 50,
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        AUDIT_SEAL_KEY="a" * 48,
+    )
     assert result.returncode == 0, result.stderr
     assert "started False" in result.stdout
 

@@ -232,6 +232,9 @@ TARGET_TABLES = sorted({m.target_table for m in TABLE_MAPPINGS})
 # (fresh IV and timestamp; tests compare the decrypted documents instead).
 _CHECKSUM_ROW = {
     "encrypted_financial_profiles": "(t.id, t.user_id, t.created_at, t.updated_at)",
+    # Every column but txid, the transaction that wrote the entry (set by the database).
+    "audit_logs": "(t.id, t.created_at, t.user_id, t.actor, t.action, t.source, t.entity_type, t.entity_id,"
+    " t.changes, t.details, t.ip_address, t.request_id, t.db_role, t.db_login)",
     "ops_legacy_extras": "(t.id, t.source_file, t.source_table, t.source_rowid, t.target_table, t.target_id, t.data)",
 }
 _CHECKSUM_WHERE = {"audit_logs": "WHERE t.source = 'legacy'"}
