@@ -83,6 +83,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             choices_check("legacy_status", LegacyStatus, name="users_legacy_status_valid"),
         ]
         indexes = [models.Index(fields=["created_at"], name="users_created_at_idx")]
+        # Checked by the personal-data export and erasure; no staff group holds them.
+        permissions = [
+            ("export_user_data", "Can export all of a user's data"),
+            ("erase_user_data", "Can erase a user's data"),
+        ]
 
     def __str__(self) -> str:
         return self.email

@@ -137,7 +137,10 @@ def disable_sql(table: str) -> str:
     statements = [
         f"DROP POLICY {table}_{who}_{command} ON {table};" for command in _COMMANDS for who in ("app", "staff", "owner")
     ]
-    statements += [f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;", f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;"]
+    statements += [
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;",
+    ]
     return "\n".join(statements)
 
 
