@@ -57,32 +57,28 @@ def db_scope(
     """
     if user_id is not None and staff:
         raise ValueError("db_scope: a transaction acts either for one user or with staff reach, not both")
-    values = {key: value for key, value in (("actor", actor), ("source", source), ("request_id", request_id))}
+    wanted: dict[str, str] = {}
+    if user_id is not None:
+        # Parsed before any SQL: a user id that is not a UUID never reaches the database.
+        wanted[USER_SETTING] = str(uuid.UUID(str(user_id)))
+        wanted["role"] = APP_ROLE
+    elif staff:
+        wanted["role"] = STAFF_ROLE
+    for key, value in (("actor", actor), ("source", source), ("request_id", request_id)):
+        if value is not None:
+            wanted[_AUDIT_SETTINGS[key]] = str(value)
+    connection = connections[using]
+    # The outermost scope needs no restoring: COMMIT or ROLLBACK ends every SET LOCAL.
+    outermost = not connection.in_atomic_block
     with transaction.atomic(using=using):
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_user, " + ", ".join("current_setting(%s, true)" for _ in _SETTINGS), list(_SETTINGS)
-            )
-            previous_role, *previous = cursor.fetchone()
-            if user_id is not None:
-                _set(cursor, USER_SETTING, str(uuid.UUID(str(user_id))))
-                _set_role(cursor, APP_ROLE)
-            elif staff:
-                _set_role(cursor, STAFF_ROLE)
-            for key, value in values.items():
-                if value is not None:
-                    _set(cursor, _AUDIT_SETTINGS[key], str(value))
+        previous = None if outermost else _read_settings(connection, list(wanted))
+        _apply_settings(connection, wanted)
         yield
-        if connection.needs_rollback:
-            return  # the rollback about to happen undoes the SET LOCALs
-        # Leaving normally: put the outer scope back, since an inner scope's
-        # savepoint release keeps SET LOCAL values until the outer transaction
-        # ends. On an exception the savepoint (or transaction) rollback undoes them.
-        with connection.cursor() as cursor:
-            for name, value in zip(_SETTINGS, previous, strict=True):
-                _set(cursor, name, value or "")
-            _set_role(cursor, previous_role)
+        if previous and not connection.needs_rollback:
+            # Leaving an inner scope normally: its savepoint release keeps the SET LOCAL
+            # values until the outer transaction ends, so put the outer scope's back.
+            # (On an exception or rollback the savepoint rollback undoes them.)
+            _apply_settings(connection, previous)
 
 
 def user_scope(user_id: uuid.UUID | str, **audit) -> contextlib.AbstractContextManager[None]:
@@ -106,14 +102,23 @@ def current_scope(*, using: str = "default") -> dict[str, str | None]:
     return {"role": role, "user_id": user_id, "actor": actor, "source": source, "request_id": request_id}
 
 
-def _set(cursor, name: str, value: str) -> None:
-    cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+def _read_settings(connection, names: list[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join("current_setting(%s, true)" for _ in names), names)
+        return {name: value or "" for name, value in zip(names, cursor.fetchone(), strict=True)}
 
 
-def _set_role(cursor, role: str) -> None:
-    # A role name cannot be a bound parameter; quote it as an identifier.
-    quoted = '"' + role.replace('"', '""') + '"'
-    cursor.execute(f"SET LOCAL ROLE {quoted}")
+def _apply_settings(connection, values: dict[str, str]) -> None:
+    """Set everything in one round trip; ``role`` via set_config is ``SET LOCAL ROLE``, membership checked."""
+    if not values:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in values),
+            [item for pair in values.items() for item in pair],
+        )
 
 
 class RequestScopeMiddleware:
@@ -131,6 +136,8 @@ class RequestScopeMiddleware:
 
     def __call__(self, request):
         request.request_id = _request_id(request)
+        if request.path.startswith(_NO_DATABASE_PATHS):
+            return self.get_response(request)  # liveness must not depend on the database
         user = getattr(request, "user", None)
         source = "admin" if request.path.startswith(_admin_prefix()) else "api"
         audit = {"source": source, "request_id": request.request_id}
@@ -153,6 +160,7 @@ def task_audit(task) -> dict[str, str]:
     return {"actor": f"task:{task.name}", "source": "task", "request_id": str(task.request.id or "")}
 
 
+_NO_DATABASE_PATHS = ("/health/live",)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 

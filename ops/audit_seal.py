@@ -277,8 +277,9 @@ def _sync_seal_log(*, using: str) -> None:
     entries, _ = _read_seal_log()
     newest = max(entries, default=0)
     path = Path(settings.AUDIT_SEAL_LOG)
-    missing = AuditSeal.objects.using(using).filter(number__gt=newest).order_by("number")
-    lines = [json.dumps(_seal_summary(seal), separators=(",", ":")) + "\n" for seal in missing]
+    with staff_scope(using=using):  # the runtime role alone may not read the seals
+        missing = AuditSeal.objects.using(using).filter(number__gt=newest).order_by("number")
+        lines = [json.dumps(_seal_summary(seal), separators=(",", ":")) + "\n" for seal in missing]
     if not lines:
         return
     path.parent.mkdir(parents=True, exist_ok=True)

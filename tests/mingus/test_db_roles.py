@@ -13,8 +13,8 @@ from tests.databases import database_url
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _manage(*args: str, runtime: str, owner: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": runtime, "DATABASE_OWNER_URL": owner, "DEBUG": "true"}
+def _manage(*args: str, runtime: str, owner: str, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": runtime, "DATABASE_OWNER_URL": owner, "DEBUG": "true", **extra_env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
@@ -64,4 +64,35 @@ def test_a_command_on_the_runtime_login_runs_as_mingus_app_and_migrate_as_the_ow
     # migrate connects as the owner: with nothing to apply it still succeeds, which the runtime role could not
     # (it may not even write django_migrations).
     result = _manage("migrate", "--check", runtime=database_url(user="mingus_app"), owner=owner)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["seal_audit"],
+        ["verify_audit"],
+        ["rotate_encryption_keys"],
+        ["export_user_data", "runtime-login@example.com"],
+        ["erase_user", "runtime-login@example.com", "--yes"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_operations_commands_take_their_reach_themselves_on_the_runtime_login(command, tmp_path):
+    """The suite runs as mingus_staff; production commands log in as mingus_app and must take staff reach."""
+    from finance.models import EncryptedFinancialProfile
+    from mingus.accounts.models import User
+
+    user = User.objects.create_user(email="runtime-login@example.com", password=None)
+    profile = EncryptedFinancialProfile(user=user)
+    profile.encrypt({"monthly_income": "4200.00"})
+    profile.save()
+    result = _manage(
+        *command,
+        runtime=database_url(user="mingus_app"),
+        owner=database_url(),
+        VAR_DIR=str(tmp_path),
+        FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
+        AUDIT_SEAL_KEY=settings.AUDIT_SEAL_KEY,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
