@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, Permission
 from django.core import serializers
 from django.urls import reverse
 
@@ -105,3 +106,35 @@ def test_the_right_password_of_an_account_without_admin_access_is_an_audited_fai
     entry = _entry("login_failed")
     assert (entry.actor, entry.user_id) == ("customer@example.com", customer.pk)
     assert entry.details == {"locked_out": False, "reason": "no_admin_access"}
+
+
+def test_adding_and_removing_a_staff_group_is_audited(staff_member):
+    support = Group.objects.get(name="Support")
+    staff_member.groups.add(support)
+    staff_member.groups.remove(support)
+    entries = list(AuditLog.objects.filter(action="access_changed").order_by("created_at", "id"))
+    assert [(e.details["change"], e.details["items"], e.user_id) for e in entries] == [
+        ("added", ["Support"], staff_member.pk),
+        ("removed", ["Support"], staff_member.pk),
+    ]
+
+
+def test_clearing_permissions_names_what_was_removed(staff_member):
+    permission = Permission.objects.get(codename="reveal_financial_data")
+    staff_member.user_permissions.add(permission)
+    staff_member.user_permissions.clear()
+    removed = AuditLog.objects.filter(action="access_changed", details__change="removed").get()
+    assert removed.details["relation"] == "permissions"
+    assert removed.details["items"] == [str(permission)]
+
+
+def test_a_group_gaining_a_permission_is_audited(db):
+    auditor = Group.objects.get(name="Auditor")
+    permission = Permission.objects.get(codename="reveal_financial_data")
+    auditor.permissions.add(permission)
+    entry = AuditLog.objects.get(action="access_changed")
+    assert (entry.entity_type, entry.details["relation"], entry.details["items"]) == (
+        "auth_group",
+        "group_permissions",
+        [str(permission)],
+    )
