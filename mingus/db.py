@@ -9,6 +9,14 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+# The apps of the unified schema (the legacy data's home); Django's and third-party apps are not.
+DOMAIN_APPS = ("accounts", "finance", "health", "career", "ops")
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as an SQL identifier (PostgreSQL or SQLite), safe whatever characters it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
 
 def uuid7() -> uuid.UUID:
     """A time-ordered UUID (RFC 9562 version 7).

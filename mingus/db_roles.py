@@ -36,14 +36,15 @@ def owner_connection(*, using: str = "default") -> Iterator[None]:
         if not connection.in_atomic_block:
             yield
             return
+        # set_config('role', ...) is SET LOCAL ROLE with the name as a bound parameter.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_user")
+            cursor.execute("SELECT current_setting('role')")
             previous = cursor.fetchone()[0]
-            cursor.execute("SET LOCAL ROLE NONE")
+            cursor.execute("SELECT set_config('role', 'none', true)")
         yield
         if connection.is_usable() and not connection.needs_rollback:
             with connection.cursor() as cursor:
-                cursor.execute(f'SET LOCAL ROLE "{previous}"')
+                cursor.execute("SELECT set_config('role', %s, true)", [previous])
         return
     if connection.in_atomic_block:
         raise RuntimeError("owner_connection() cannot switch logins inside a transaction")

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, connection
 
-DOMAIN_APPS = ("accounts", "finance", "health", "career", "ops")
+from mingus.db import DOMAIN_APPS
+
 # Tables with a user_id that are protected otherwise: the audit trail is
 # append-only with its own privileges, and the account table must be readable
 # before anyone is signed in.

@@ -331,17 +331,8 @@ class QuarantinedRowAdmin(BigTableAdmin):
         "resolved_at",
         "resolution_note",
     )
-    readonly_fields = (
-        "run",
-        "source_file",
-        "source_table",
-        "source_rowid",
-        "reason_code",
-        "reason",
-        "original_row",
-        "created_at",
-        "resolved_at",
-    )
+    # Staff note how a row was dealt with; everything else is what the import recorded.
+    readonly_fields = tuple(name for name in fields if name != "resolution_note")
     actions = ["mark_resolved"]
 
     def has_add_permission(self, request):

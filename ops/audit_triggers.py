@@ -28,7 +28,9 @@ from django.conf import settings
 from django.db import models
 from pgtrigger import compiler
 
-AUDITED_APPS = ("accounts", "finance", "health", "career", "ops")
+from mingus.db import DOMAIN_APPS
+from mingus.db import quote_identifier as _quote
+
 NOT_AUDITED = frozenset({"ops.AuditLog", "ops.AuditSeal"})
 
 # Columns whose values never enter the log: it records that they changed ("changed"), not what they hold.
@@ -223,7 +225,7 @@ def audited_models() -> list[type[models.Model]]:
     """
     return [
         model
-        for label in AUDITED_APPS
+        for label in DOMAIN_APPS
         for model in apps.get_app_config(label).get_models()
         if model._meta.label not in NOT_AUDITED and model._meta.managed and not model._meta.proxy
     ]
@@ -282,10 +284,6 @@ def _update_changes(columns: list[str], secrets: set[str], quiet: set[str]) -> s
         pieces.append(f"CASE WHEN {old} IS DISTINCT FROM {new} THEN {piece} END")
     separator = ",\n                "
     return f"('{{' || concat_ws(','{separator}{separator.join(pieces)}\n             ) || '}}')::jsonb"
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _literal(value: str) -> str:

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ops.legacy.contract import TableSpec, load_contract, quote_identifier, read_table_specs
+from mingus.db import quote_identifier
+from ops.legacy.contract import TableSpec, load_contract, read_table_specs
 from ops.legacy.mapping import LEGACY_FILES, NAME_CONFLICTS, get_mapping
 from ops.legacy.sqlite_backup import (
     DEFAULT_BUSY_TIMEOUT,

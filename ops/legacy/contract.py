@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from mingus.db import quote_identifier
 from ops.legacy.mapping import LEGACY_FILES
 
 CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
@@ -63,11 +64,6 @@ def read_table_specs(*, connection: sqlite3.Connection) -> dict[str, TableSpec]:
         )
     ]
     return {name: _table_spec(connection, name) for name in names}
-
-
-def quote_identifier(name: str) -> str:
-    """``name`` as an SQL identifier, safe whatever characters a legacy table or column name holds."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @cache

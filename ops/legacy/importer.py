@@ -43,9 +43,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
 
+from mingus.db import quote_identifier as _quote
 from mingus.db_roles import runs_as_owner
 from ops.legacy import ids
-from ops.legacy.contract import quote_identifier as _quote
 from ops.legacy.convert import (
     EmailDecision,
     ImportContext,

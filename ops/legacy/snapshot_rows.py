@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from ops.legacy.contract import quote_identifier
+from mingus.db import quote_identifier
 from ops.legacy.transforms import decode_text
 
 

@@ -63,7 +63,7 @@ from urllib.parse import quote
 
 import zstandard
 
-from ops.legacy.contract import quote_identifier
+from mingus.db import quote_identifier
 from ops.legacy.mapping import LEGACY_FILES
 
 DEFAULT_BUSY_TIMEOUT = 5.0

@@ -55,9 +55,9 @@ from django.db import connection, connections, models
 from django.db.models import Count, Sum
 
 from mingus import crypto
+from mingus.db import quote_identifier as _quote
 from mingus.db_roles import runs_as_owner
 from ops.legacy import ids
-from ops.legacy.contract import quote_identifier as _quote
 from ops.legacy.convert import ImportContext, RowConverter, describe_value
 from ops.legacy.importer import plan_email_policy
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping

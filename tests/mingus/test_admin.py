@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mingus.accounts.models import User
+from mingus.db import DOMAIN_APPS
 from tests.factories import make_row as _make
 
-DOMAIN_APPS = ("accounts", "finance", "health", "career", "ops")
 REGISTERED = sorted((m for m in admin.site._registry if m._meta.app_label in DOMAIN_APPS), key=lambda m: m._meta.label)
 # Values the generic factory cannot guess (constraints across fields).
 # The request scope (mingus/scope.py) costs one query per request in production and

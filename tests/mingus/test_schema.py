@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from mingus.db import UserOwnedModel
+from mingus.db import DOMAIN_APPS, UserOwnedModel
 from ops.legacy.mapping import NAME_CONFLICTS, TABLE_MAPPINGS, render_mapping_markdown
 
 NAMED_TABLES = [
@@ -28,7 +28,6 @@ NAMED_TABLES = [
     "system_settings",
     "audit_logs",
 ]
-DOMAIN_APPS = ("accounts", "finance", "health", "career", "ops")
 # Money columns by table; every one must be numeric(14,2).
 MONEY_COLUMNS = {
     "user_profiles": ["annual_income"],
