@@ -13,7 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import connections
 
-from mingus.scope import staff_scope
+from mingus.scope import current_scope, staff_scope
 from ops.models import AuditLog, AuditSource
 
 # The database itself refuses to purge entries younger than this (mingus_audit_purge()).
@@ -43,7 +43,7 @@ def record_event(
     (see :mod:`mingus.scope`), so an event recorded inside a request or task
     carries the same labels as the row changes its triggers record.
     """
-    context = _audit_context(using=using)
+    context = current_scope(using=using)
     if context["source"] not in AuditSource.values:
         context["source"] = None  # a label must never make the write fail the source CHECK
     request_id = request_id if request_id is not None else context["request_id"]
@@ -106,11 +106,3 @@ def pseudonymise_user_entries(*, user_id: uuid.UUID | str, identifiers: list[str
 
 def _singles_out(identifier: str) -> bool:
     return "@" in identifier or sum(character.isdigit() for character in identifier) >= 5
-
-
-def _audit_context(*, using: str) -> dict[str, str | None]:
-    names = ("mingus.actor", "mingus.source", "mingus.request_id")
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join("NULLIF(current_setting(%s, true), '')" for _ in names), list(names))
-        actor, source, request_id = cursor.fetchone()
-    return {"actor": actor, "source": source, "request_id": request_id}
