@@ -26,16 +26,15 @@ import argparse
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+# A sibling module: the benchmarks run as scripts from this folder.
+from scratch_db import drop_database, migrate, recreate_database, with_database
+
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET_RATIO = 2.0
 DAYS = 400
@@ -44,21 +43,6 @@ UPDATE = (
     "UPDATE daily_cashflow SET closing_balance = closing_balance + 1,"
     " balance_status = CASE WHEN balance_status = 'ok' THEN 'low' ELSE 'ok' END"
 )
-
-
-def database_url(maintenance_url: str, name: str) -> str:
-    parts = urlsplit(maintenance_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url.replace("postgresql://", "postgres://", 1), "DEBUG": "true"}
-    env.pop("DATABASE_OWNER_URL", None)
-    done = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
-    )
-    if done.returncode:
-        sys.exit(f"manage.py migrate failed:\n{done.stderr[-3000:]}")
 
 
 def fill(conn: psycopg.Connection, rows: int) -> None:
@@ -122,12 +106,11 @@ def main() -> None:
 
     with psycopg.connect(args.pg_url, autocommit=True) as admin:
         server = admin.execute("SHOW server_version").fetchone()[0]
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(args.database)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.database)))
-    url = database_url(args.pg_url, args.database)
+    recreate_database(args.pg_url, args.database)
+    url = with_database(args.pg_url, args.database)
     try:
         print(f"PostgreSQL {server}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; migrating...")
-        migrate(url)
+        migrate(owner_url=url)
         with psycopg.connect(url, autocommit=True) as conn:
             fill(conn, args.rows)
             results: dict[bool, list[float]] = {True: [], False: []}
@@ -154,8 +137,7 @@ def main() -> None:
             load = os.getloadavg()[0]
     finally:
         if not args.keep:
-            with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(args.database)))
+            drop_database(args.pg_url, args.database)
 
     audited, plain, slim = (statistics.median(runs) for runs in (results[True], results[False], lean))
     ratio = audited / plain

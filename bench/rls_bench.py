@@ -22,18 +22,15 @@ most 1.1x.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[1]
+# A sibling module: the benchmarks run as scripts from this folder.
+from scratch_db import drop_database, migrate, recreate_database, with_database, with_user
+
 DATABASE = "mingus_bench_rls"
 QUERY = (
     "SELECT date, opening_balance, income, expenses, closing_balance FROM daily_cashflow "
@@ -49,11 +46,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    owner_url = _with_database(args.pg_url, DATABASE)
-    runtime_url = _with_user(owner_url, "mingus_app")
-    _recreate_database(args.pg_url)
+    owner_url = with_database(args.pg_url, DATABASE)
+    runtime_url = with_user(owner_url, "mingus_app")
+    recreate_database(args.pg_url, DATABASE)
     try:
-        _migrate(owner_url=owner_url, runtime_url=runtime_url)
+        migrate(owner_url=owner_url, runtime_url=runtime_url)
         users = max(1, args.rows // 365)
         started = time.monotonic()
         _fill(owner_url, users=users)
@@ -61,7 +58,7 @@ def main() -> None:
         _run(owner_url=owner_url, runtime_url=runtime_url, users=users, repeat=args.repeat)
     finally:
         if not args.keep:
-            _drop_database(args.pg_url)
+            drop_database(args.pg_url, DATABASE)
 
 
 def _run(*, owner_url: str, runtime_url: str, users: int, repeat: int) -> None:
@@ -161,35 +158,6 @@ def _fill(owner_url: str, *, users: int) -> None:
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE daily_cashflow")
         conn.execute("VACUUM ANALYZE users")
-
-
-def _migrate(*, owner_url: str, runtime_url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": runtime_url, "DATABASE_OWNER_URL": owner_url}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
-
-
-def _recreate_database(maintenance_url: str) -> None:
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-
-
-def _drop_database(maintenance_url: str) -> None:
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _with_user(url: str, user: str) -> str:
-    parts = urlsplit(url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
 
 
 if __name__ == "__main__":
