@@ -1,0 +1,60 @@
+"""Trigger-written audit ids carry a sub-millisecond timestamp on PostgreSQL before 18.
+
+Audit listings and a row's history are ordered by the time-ordered primary key. The
+fallback mingus_uuid7() of 0004 kept only milliseconds and random bits after them, so two
+statements within one millisecond (an insert and a delete of the same row, say) could list
+in the wrong order. This version fills the 12 rand_a bits with the fraction of the
+millisecond (RFC 9562, method 3: steps of 1/4096 ms, about 0.24 microseconds), as
+PostgreSQL 18's uuidv7() does. Rows written by one statement still share a clock reading
+give or take, and keep no order among themselves, which nothing relies on.
+
+PL/pgSQL rather than SQL: clock_timestamp() must be read once and used twice, and a
+single-expression SQL function cannot do that. On PostgreSQL 18 and later nothing changes.
+"""
+
+from django.db import migrations
+
+SUB_MILLISECOND = """
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int < 180000 THEN
+        CREATE OR REPLACE FUNCTION mingus_uuid7() RETURNS uuid LANGUAGE plpgsql VOLATILE PARALLEL SAFE AS $f$
+        DECLARE
+            -- Unix time in units of 1/4096 millisecond: milliseconds in the high bits, the fraction in the low 12.
+            stamp bigint := (extract(epoch FROM clock_timestamp()) * 4096000)::bigint;
+        BEGIN
+            -- Bytes 0-7: 48-bit milliseconds, version nibble 7 (0x7000), 12-bit fraction; bytes 8-15 stay
+            -- random from gen_random_uuid(), variant bits included.
+            RETURN encode(overlay(uuid_send(gen_random_uuid())
+                                  PLACING int8send(((stamp >> 12) << 16) | 28672 | (stamp & 4095))
+                                  FROM 1 FOR 8), 'hex')::uuid;
+        END
+        $f$;
+    END IF;
+END
+$$;
+"""
+
+MILLISECOND = """
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int < 180000 THEN
+        CREATE OR REPLACE FUNCTION mingus_uuid7() RETURNS uuid LANGUAGE sql VOLATILE PARALLEL SAFE AS $f$
+            SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+                   PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
+                   FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+        $f$;
+    END IF;
+END
+$$;
+"""
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("ops", "0004_audit_trail"),
+    ]
+
+    operations = [
+        migrations.RunSQL(SUB_MILLISECOND, reverse_sql=MILLISECOND),
+    ]
