@@ -2,7 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from mingus import crypto
-from mingus.db import MoneyField, UserOwnedModel, choices_check, range_check
+from mingus.db import MoneyField, UserOwnedModel, choices_check, not_empty_check, range_check
 
 
 class SubscriptionTier(models.TextChoices):
@@ -62,9 +62,7 @@ class EncryptedFinancialProfile(UserOwnedModel):
     class Meta:
         db_table = "encrypted_financial_profiles"
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(encrypted_data=""), name="encrypted_financial_profiles_data_not_empty"
-            ),
+            not_empty_check("encrypted_data", name="encrypted_financial_profiles_data_not_empty"),
         ]
         indexes = [models.Index(fields=["user", "created_at"], name="financial_profiles_user_idx")]
         permissions = [("reveal_financial_data", "Can reveal decrypted financial data")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import models
@@ -69,28 +70,61 @@ class UserOwnedModel(UUIDModel):
         abstract = True
 
 
-def choices_check(field: str, choices: type[models.TextChoices], *, name: str) -> models.CheckConstraint:
+class PythonCheckedConstraint(models.CheckConstraint):
+    """A CHECK constraint that also carries the same rule as a Python predicate.
+
+    ``python_check`` is ``(field name, predicate)``; bulk paths (the importer's
+    fast path) test rows with it before they reach the database. Django clones
+    every constraint of a concrete model's Meta (to fill in ``%(class)s``), and
+    a clone is rebuilt from ``deconstruct()``, so :meth:`clone` carries the
+    predicate over. Migrations see a plain ``CheckConstraint``.
+    """
+
+    def __init__(self, *, python_check: tuple[str, Callable[[object], bool]], **kwargs):
+        super().__init__(**kwargs)
+        self.python_check = python_check
+
+    def deconstruct(self):
+        _, args, kwargs = super().deconstruct()
+        return "django.db.models.CheckConstraint", args, kwargs
+
+    def clone(self) -> PythonCheckedConstraint:
+        _, args, kwargs = self.deconstruct()
+        return type(self)(*args, python_check=self.python_check, **kwargs)
+
+
+def choices_check(field: str, choices: type[models.TextChoices], *, name: str) -> PythonCheckedConstraint:
     """CHECK that ``field`` holds one of ``choices`` (or NULL)."""
-    constraint = models.CheckConstraint(
+    allowed = frozenset(choices.values)
+    return PythonCheckedConstraint(
         condition=models.Q(**{f"{field}__in": choices.values}) | models.Q(**{f"{field}__isnull": True}),
         name=name,
+        python_check=(field, lambda value: value is None or value in allowed),
     )
-    allowed = frozenset(choices.values)
-    # The same rule as a Python predicate, so bulk paths can check rows before they reach the database.
-    constraint.python_check = (field, lambda value: value is None or value in allowed)
-    return constraint
 
 
-def range_check(field: str, *, low=None, high=None, name: str) -> models.CheckConstraint:
+def range_check(field: str, *, low=None, high=None, name: str) -> PythonCheckedConstraint:
     """CHECK that ``field`` is within [low, high] (either bound optional) or NULL."""
     condition = models.Q()
     if low is not None:
         condition &= models.Q(**{f"{field}__gte": low})
     if high is not None:
         condition &= models.Q(**{f"{field}__lte": high})
-    constraint = models.CheckConstraint(condition=condition | models.Q(**{f"{field}__isnull": True}), name=name)
-    constraint.python_check = (
-        field,
-        lambda value: value is None or ((low is None or value >= low) and (high is None or value <= high)),
+
+    def within(value) -> bool:
+        if value is None:
+            return True
+        if value != value:  # NaN: PostgreSQL sorts it above every number
+            return high is None
+        return (low is None or value >= low) and (high is None or value <= high)
+
+    return PythonCheckedConstraint(
+        condition=condition | models.Q(**{f"{field}__isnull": True}), name=name, python_check=(field, within)
     )
-    return constraint
+
+
+def not_empty_check(field: str, *, name: str) -> PythonCheckedConstraint:
+    """CHECK that ``field`` is not the empty string (NULL passes; NOT NULL is the column's business)."""
+    return PythonCheckedConstraint(
+        condition=~models.Q(**{field: ""}), name=name, python_check=(field, lambda value: value != "")
+    )
