@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,10 +83,38 @@ class _RawUUIDBinaryDumper(Dumper):
         return obj if type(obj) is bytes else obj.bytes
 
 
+class JsonText:
+    """Legacy JSON text that :func:`transforms.to_json` has accepted, with the value it parsed to.
+
+    COPY sends ``text`` to jsonb as it is: jsonb parses it again and keeps the
+    source's numbers exactly (as numeric), and no Python value is serialised
+    again. ``value`` is what the text means, for comparisons.
+    """
+
+    __slots__ = ("text", "value")
+
+    def __init__(self, text: str, value) -> None:
+        self.text = text
+        self.value = value
+
+
+class _JsonTextBinaryDumper(Dumper):
+    """Binary jsonb dumper that sends :class:`JsonText` verbatim and dumps any other value."""
+
+    format = Format.BINARY
+
+    def dump(self, obj):
+        text = obj.text if type(obj) is JsonText else json.dumps(obj)
+        return b"\x01" + text.encode()  # jsonb binary format: version 1, then the text
+
+
 def use_raw_uuids(cursor) -> None:
-    """Let ``cursor``'s binary COPY with ``set_types(["uuid", ...])`` take UUIDs as bytes."""
-    dumper = type("RawUUIDBinaryDumper", (_RawUUIDBinaryDumper,), {"oid": cursor.adapters.types["uuid"].oid})
+    """Let ``cursor``'s binary COPY with ``set_types``: UUIDs as 16 bytes, jsonb as checked JSON text."""
+    types = cursor.adapters.types
+    dumper = type("RawUUIDBinaryDumper", (_RawUUIDBinaryDumper,), {"oid": types["uuid"].oid})
     cursor.adapters.register_dumper(_RawUUIDMarker, dumper)
+    dumper = type("JsonTextBinaryDumper", (_JsonTextBinaryDumper,), {"oid": types["jsonb"].oid})
+    cursor.adapters.register_dumper(JsonText, dumper)
 
 
 class _RawUUIDMarker(bytes):
@@ -270,7 +299,7 @@ class RowConverter:
             if result is transforms.EMPTY_JSON:
                 notes[f"{column}: empty JSON text stored as NULL"] += 1
                 return None
-            return result
+            return None if result is None else JsonText(value, result)
 
         return convert
 

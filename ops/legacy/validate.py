@@ -58,7 +58,7 @@ from mingus import crypto
 from mingus.db import quote_identifier as _quote
 from mingus.db_roles import runs_as_owner
 from ops.legacy import ids
-from ops.legacy.convert import ImportContext, RowConverter, describe_value
+from ops.legacy.convert import ImportContext, JsonText, RowConverter, describe_value
 from ops.legacy.importer import plan_email_policy
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
 from ops.legacy.snapshot_rows import UndecodableText, open_snapshot, read_rows
@@ -945,6 +945,8 @@ class _KnownTableChecker(_TableChecker):
             return self._differences(row, expected, list(actual), outcome)
         actual = list(target[1:])
         for i in self.json:
+            if expected[i].__class__ is JsonText:
+                expected[i] = expected[i].value
             actual[i] = _load_json(actual[i])
         for i in self.inet:
             actual[i] = _ip(actual[i])

@@ -336,6 +336,26 @@ def test_valid_json_becomes_equal_documents(db, legacy):
     assert profile.preferences == ["email", {"sms": False}]
 
 
+def test_json_numbers_keep_every_digit_of_the_source_text(db, legacy):
+    # A Python float would turn 0.10 into 0.1 and lose the last digits of the others; jsonb keeps numeric.
+    legacy.user(1)
+    rowid = legacy.insert(
+        "mingus.db", "user_profiles", user_id=1, created_at=CREATED,
+        demographics='{"share": 0.10, "precise": 1.000000000000000000001, "big": 123456789012345678901234567890}',
+    )  # fmt: skip
+
+    run_import(legacy.path)
+
+    profile = get(UserProfile, "mingus.db", "user_profiles", rowid)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT demographics->>'share', demographics->>'precise', demographics->>'big' FROM user_profiles"
+            " WHERE id = %s",
+            [profile.id],
+        )
+        assert cursor.fetchone() == ("0.10", "1.000000000000000000001", "123456789012345678901234567890")
+
+
 def test_truncated_json_is_quarantined_with_the_exact_original_text(db, legacy):
     legacy.user(1)
     truncated = '{"age_band": "25-34", "incom'

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Do all the work, then roll it back.")
         parser.add_argument("--only", action="append", metavar="TABLE", help="Only this table (repeatable).")
         parser.add_argument("--batch-size", type=int, default=50_000, help="Rowids per chunk (default 50000).")
-        parser.add_argument("--workers", type=int, default=None, help="Worker processes (default: CPU count + 1).")
+        parser.add_argument("--workers", type=int, default=None, help="Worker processes (default: CPU count).")
         parser.add_argument("--report-json", type=Path, help="Write the run report as JSON here.")
         parser.add_argument(
             "--cache-cutoff",
