@@ -24,6 +24,7 @@ finds every row already present and changes nothing.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -585,6 +586,9 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
         return
 
     connections.close_all()  # never share a connection with forked workers
+    # Objects the workers inherit stay out of their garbage collector: a collection writes to
+    # every tracked object's header, which copies the parent's pages into each worker.
+    gc.freeze()
     pool = multiprocessing.get_context("fork").Pool(processes=workers)
     failure: BaseException | None = None
     try:
@@ -623,6 +627,7 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
     finally:
         pool.close()
         pool.join()
+        gc.unfreeze()
     if failure is not None:
         raise failure
 
