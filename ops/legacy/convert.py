@@ -109,7 +109,7 @@ class _JsonTextBinaryDumper(Dumper):
 
 
 def use_raw_uuids(cursor) -> None:
-    """Let ``cursor``'s binary COPY with ``set_types``: UUIDs as 16 bytes, jsonb as checked JSON text."""
+    """Let ``cursor``'s binary COPY (``set_types``) take UUIDs as 16 bytes and jsonb as :class:`JsonText`."""
     types = cursor.adapters.types
     dumper = type("RawUUIDBinaryDumper", (_RawUUIDBinaryDumper,), {"oid": types["uuid"].oid})
     cursor.adapters.register_dumper(_RawUUIDMarker, dumper)
