@@ -108,7 +108,7 @@ class _JsonTextBinaryDumper(Dumper):
         return b"\x01" + text.encode()  # jsonb binary format: version 1, then the text
 
 
-def use_raw_uuids(cursor) -> None:
+def use_converted_values(cursor) -> None:
     """Let ``cursor``'s binary COPY (``set_types``) take UUIDs as 16 bytes and jsonb as :class:`JsonText`."""
     types = cursor.adapters.types
     dumper = type("RawUUIDBinaryDumper", (_RawUUIDBinaryDumper,), {"oid": types["uuid"].oid})
@@ -209,7 +209,7 @@ class RowConverter:
     # -- public ------------------------------------------------------------------------------
 
     def uuid_for(self, rowid: int) -> bytes:
-        """The row's UUID as 16 bytes (converted rows carry UUIDs as bytes, see use_raw_uuids)."""
+        """The row's UUID as 16 bytes (converted rows carry UUIDs as bytes, see use_converted_values)."""
         return ids.uuid_int(self.namespace, rowid).to_bytes(16, "big")
 
     def is_expired(self, row: tuple) -> bool:

@@ -62,7 +62,7 @@ def uuid_from_int(number: int) -> uuid.UUID:
 
 
 def uuid_bytes(number: int) -> bytes:
-    """The 16 bytes of a UUID: what binary COPY sends (see ``convert.use_raw_uuids``)."""
+    """The 16 bytes of a UUID: what binary COPY sends (see ``convert.use_converted_values``)."""
     return number.to_bytes(16, "big")
 
 

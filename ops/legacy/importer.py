@@ -52,7 +52,7 @@ from ops.legacy.convert import (
     ImportContext,
     RowConverter,
     describe_value,
-    use_raw_uuids,
+    use_converted_values,
 )
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
 from ops.legacy.snapshot_rows import UndecodableText, open_snapshot, read_rows
@@ -763,7 +763,7 @@ def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bo
     stage = _ensure_stage(plan, converter)
     raw = connection.connection
     with raw.cursor() as cursor:
-        use_raw_uuids(cursor)
+        use_converted_values(cursor)
         columns = ", ".join(_quote(c) for c in converter.target_columns)
         with cursor.copy(f"COPY {stage} ({columns}, _rowid) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([*converter.pg_types, "int8"])
@@ -904,7 +904,7 @@ def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResu
     # Rows stream into the COPY as they pass their checks: memory stays flat in the chunk size.
     with connection.connection.cursor() as cursor:
         _skip_row_triggers(cursor)
-        use_raw_uuids(cursor)
+        use_converted_values(cursor)
         with cursor.copy(f"COPY {_quote(plan.target_table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(converter.pg_types)
             for row, values in _converted_rows(plan, converter, rowid_from, rowid_to, False, result, failures, skipped):
@@ -1217,7 +1217,7 @@ def _keep_extras(plan: TablePlan, converter, rows: list[tuple[int, dict]]) -> No
     with connection.connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS _stage_extras AS SELECT * FROM ops_legacy_extras WITH NO DATA")
         cursor.execute("TRUNCATE _stage_extras")
-        use_raw_uuids(cursor)
+        use_converted_values(cursor)
         with cursor.copy(f"COPY _stage_extras ({', '.join(_EXTRAS_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(_EXTRAS_TYPES)
             for rowid, data in rows:
