@@ -197,7 +197,11 @@ def to_json(value):
     except ValueError as exc:
         if isinstance(exc, TransformError):
             raise
-        raise TransformError("invalid_json", f"not valid JSON ({exc.msg} at {exc.pos}): {_describe(value)}") from None
+        if isinstance(exc, json.JSONDecodeError):
+            reason = f"{exc.msg} at {exc.pos}"
+        else:  # e.g. an integer of more digits than Python converts (sys.get_int_max_str_digits)
+            reason = str(exc)
+        raise TransformError("invalid_json", f"not valid JSON ({reason}): {_describe(value)}") from None
     if "\\u" in value:
         # A lone surrogate escape (\ud800) parses in Python but jsonb refuses it.
         try:

@@ -507,3 +507,12 @@ def test_an_integer_too_big_for_its_column_is_quarantined_not_wrapped(db, legacy
     assert quarantined("mingus.db", "user_health_checkins", checkin)
     assert quarantined("mingus.db", "user_profiles", profile)
     assert quarantined("performance_metrics.db", "api_response_times", timing)
+
+
+def test_json_with_an_integer_too_long_for_python_is_quarantined_not_a_crash():
+    from ops.legacy.transforms import TransformError, to_json
+
+    with pytest.raises(TransformError) as raised:
+        to_json("[" + "1" * 5000 + "]")
+    assert raised.value.code == "invalid_json"
+    assert "digits" in raised.value.message
