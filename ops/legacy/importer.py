@@ -165,16 +165,25 @@ def import_legacy_dir(
     try:
         if not dry_run:
             progress("phase", {"name": "backup"})
-            backup_path = backup_legacy_dir(directory=directory, destination=Path(settings.LEGACY_BACKUP_DIR)).path
+            # The run reads the very copies the backup was made from: one consistent moment,
+            # checked by integrity_check, and their SHA-256 is already in the manifest.
+            backup = backup_legacy_dir(
+                directory=directory,
+                destination=Path(settings.LEGACY_BACKUP_DIR),
+                keep_snapshot=work_dir / "snapshot",
+            )
+            backup_path, snapshot = backup.path, backup.snapshot
+            checksums = {item.name: item.sha256 for item in sorted(backup.files, key=lambda item: item.name)}
             timings["backup"] = time.monotonic() - started
-        progress("phase", {"name": "snapshot"})
-        snapshot = snapshot_legacy_dir(directory=directory, destination=work_dir / "snapshot")
+        else:
+            progress("phase", {"name": "snapshot"})
+            snapshot = snapshot_legacy_dir(directory=directory, destination=work_dir / "snapshot")
+            checksums = {name: sha256_file(path) for name, path in sorted(snapshot.items())}
+            timings["snapshot"] = time.monotonic() - started
     except BackupError as exc:
         _release_lock(lock)
         shutil.rmtree(work_dir, ignore_errors=True)
         raise ImportFailed(f"cannot read the legacy files, nothing was imported: {exc}") from exc
-    checksums = {name: sha256_file(path) for name, path in sorted(snapshot.items())}
-    timings["snapshot"] = time.monotonic() - started - timings.get("backup", 0)
 
     try:
         cutoff = cache_cutoff or datetime.now(UTC)

@@ -446,6 +446,9 @@ def test_an_import_backs_up_its_sources_audits_itself_and_leaves_no_snapshot(db,
     assert (audit.source, audit.entity_id, audit.actor) == ("import", str(result.run_id), "ops@example.com")
     assert audit.details["totals"] == result.report["totals"]
     assert not list((Path(settings.VAR_DIR) / "imports").glob("*"))
+    # The run read the very copies it backed up: their checksums are the manifest's.
+    run = ImportRun.objects.get(id=result.run_id)
+    assert run.source_checksums == {f["name"]: f["sha256"] for f in manifest["files"]}
 
 
 def test_a_dry_run_takes_no_backup_and_writes_no_audit_entry(db, legacy, settings):

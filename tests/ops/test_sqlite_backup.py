@@ -102,6 +102,28 @@ def test_manifest_hashes_match_the_compressed_files_and_their_content(tmp_path):
         assert plain.stat().st_size == entry["size"]
 
 
+def test_a_backup_keeps_the_checked_copies_it_was_made_from_when_asked(tmp_path):
+    source = _users(build_legacy_dir(tmp_path / "legacy"))
+
+    result = backup_legacy_dir(directory=source, destination=tmp_path / "b", keep_snapshot=tmp_path / "kept")
+
+    assert sorted(result.snapshot) == sorted(LEGACY_FILES)
+    for entry in _manifest(result.path)["files"]:
+        kept = result.snapshot[entry["name"]]
+        assert kept == tmp_path / "kept" / entry["name"]
+        assert sha256_file(kept) == entry["sha256"]
+    assert _rows(result.snapshot["mingus.db"], "SELECT count(*) FROM users") == [(3,)]
+    assert not (result.path / ".snapshot").exists()
+    assert sorted(p.name for p in result.path.iterdir()) == sorted([MANIFEST_NAME, *(f"{n}.zst" for n in LEGACY_FILES)])
+
+
+def test_without_keep_snapshot_a_backup_leaves_no_uncompressed_copy(tmp_path):
+    result = backup_legacy_dir(directory=_users(build_legacy_dir(tmp_path / "legacy")), destination=tmp_path / "b")
+
+    assert result.snapshot == {}
+    assert not any(path.suffix == ".db" for path in tmp_path.joinpath("b").rglob("*"))
+
+
 def test_rows_committed_only_in_the_wal_are_in_the_backup(tmp_path):
     live = build_legacy_dir(tmp_path / "live")
     writer = open_wal_writer(live / "alerts.db")
