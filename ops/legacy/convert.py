@@ -84,18 +84,26 @@ class _RawUUIDBinaryDumper(Dumper):
 
 
 class JsonText:
-    """Legacy JSON text that :func:`transforms.to_json` has accepted, with the value it parsed to.
+    """Legacy JSON text that :func:`transforms.check_json` has accepted.
 
     COPY sends ``text`` to jsonb as it is: jsonb parses it again and keeps the
     source's numbers exactly (as numeric), and no Python value is serialised
-    again. ``value`` is what the text means, for comparisons.
+    again. ``value`` is what the text means, for comparisons; it is parsed
+    (by ``json``, as :func:`transforms.to_json` does) only when asked for.
     """
 
-    __slots__ = ("text", "value")
+    __slots__ = ("_value", "text")
+    _UNPARSED = object()
 
-    def __init__(self, text: str, value) -> None:
+    def __init__(self, text: str) -> None:
         self.text = text
-        self.value = value
+        self._value = self._UNPARSED
+
+    @property
+    def value(self):
+        if self._value is self._UNPARSED:
+            self._value = transforms.to_json(self.text)
+        return self._value
 
 
 class _JsonTextBinaryDumper(Dumper):
@@ -162,6 +170,7 @@ class RowConverter:
         self.target_columns: list[str] = ["id"]
         self.pg_types: list[str] = ["uuid"]
         self._steps: list[tuple[int, str, Callable]] = []
+        self._reference_caches: dict[str, dict[int, bytes]] = {}
         self.extra_columns: list[str] = []
         self._extra_indexes: list[int] = []
         position = {name: index + 1 for index, name in enumerate(source_columns)}  # 0 is rowid
@@ -196,15 +205,45 @@ class RowConverter:
         self.pg_types.append(type_name)
 
     def _compile(self) -> Callable:
-        # One generated function per table: no per-value wrapper calls on the hot path.
+        # One generated function per table: no per-value wrapper calls on the hot path. The
+        # commonest values of the simple kinds are taken inline (_inline_form); any other
+        # value, None included, goes to the step itself, which converts it or says why not.
         scope: dict = {"_uuid": self.uuid_for}
         parts = []
-        for number, (index, _, step) in enumerate(self._steps):
+        for number, (index, column, step) in enumerate(self._steps):
             scope[f"_f{number}"] = step
-            parts.append(f"_f{number}(row[{index}])" if index else f"_f{number}(row)")
+            inline = self._inline_form(column, number, scope) if index else None
+            if inline:
+                parts.append(inline.format(value=f"row[{index}]", step=f"_f{number}"))
+            else:
+                parts.append(f"_f{number}(row[{index}])" if index else f"_f{number}(row)")
         source = f"def convert(row):\n    return [_uuid(row[0]), {', '.join(parts)}]\n"
         exec(source, scope)  # noqa: S102  (the source is built from this module's own names)
         return scope["convert"]
+
+    def _inline_form(self, column: str, number: int, scope: dict) -> str | None:
+        """An expression taking the usual values of ``column`` without a call, or None.
+
+        Each form accepts only values its step would return unchanged (or, for
+        references, that its step has cached), so the result is the step's.
+        """
+        col = self.spec.columns[column]
+        kind = col.kind
+        model_field = {f.column: f for f in self.model._meta.concrete_fields}[target_of(column, col)]
+        if kind == "text":
+            length = getattr(model_field, "max_length", None)
+            limit = f" and len(_v) <= {int(length)}" if length else ""
+            return f"(_v if type(_v := {{value}}) is str{limit} and '\\x00' not in _v else {{step}}(_v))"
+        if kind == "int":
+            limit = _INT_RANGES[pg_type(model_field)]
+            return f"(_v if type(_v := {{value}}) is int and {-limit} <= _v < {limit} else {{step}}(_v))"
+        if kind == "float":
+            # v - v is 0.0 for every finite float and NaN for infinities and NaN.
+            return "(_v if type(_v := {value}) is float and _v - _v == 0.0 else {step}(_v))"
+        if kind in ("user", "user_uuid") or kind.startswith("ref:"):
+            scope[f"_c{number}"] = self._reference_caches[column]
+            return f"((_c{number}.get(_v) if type(_v := {{value}}) is int else None) or {{step}}(_v))"
+        return None
 
     # -- public ------------------------------------------------------------------------------
 
@@ -270,11 +309,14 @@ class RowConverter:
             return _blob
         if kind == "inet":
             return _inet
-        if kind in ("user", "user_uuid"):
-            return _reference(ids.namespace("mingus.db", "users"))
-        if kind.startswith("ref:"):
-            _, ref_file, ref_table = kind.split(":")
-            return _reference(ids.namespace(ref_file, ref_table))
+        if kind in ("user", "user_uuid") or kind.startswith("ref:"):
+            if kind.startswith("ref:"):
+                _, ref_file, ref_table = kind.split(":")
+                ns = ids.namespace(ref_file, ref_table)
+            else:
+                ns = ids.namespace("mingus.db", "users")
+            self._reference_caches[column] = _REFERENCE_CACHES.setdefault(ns, {})
+            return _reference(ns)
         if kind == "email":
             self._email_index = position[column]
             return self._email
@@ -295,11 +337,11 @@ class RowConverter:
         notes = self.notes
 
         def convert(value):
-            result = transforms.to_json(value)
+            result = transforms.check_json(value)
             if result is transforms.EMPTY_JSON:
                 notes[f"{column}: empty JSON text stored as NULL"] += 1
                 return None
-            return None if result is None else JsonText(value, result)
+            return None if result is None else JsonText(result)
 
         return convert
 
@@ -373,9 +415,12 @@ def _reference(ns: tuple[int, int]) -> Callable:
     cache = _REFERENCE_CACHES.setdefault(ns, {})
 
     def convert(value):
-        found = cache.get(value)
-        if found is not None:
-            return found
+        # Only an int may hit the cache: 5.0 == 5 in a dict, and a REAL id must be refused
+        # whether or not that user happens to be cached in this process.
+        if type(value) is int:
+            found = cache.get(value)
+            if found is not None:
+                return found
         if value is None:
             return None
         if not isinstance(value, int) or isinstance(value, bool):
