@@ -267,3 +267,42 @@ def test_display_amounts_are_read_in_cents_independently_of_the_importer(text, c
 def test_a_display_amount_in_another_format_is_refused(text):
     with pytest.raises(ValueError, match="not a display amount"):
         display_cents(text)
+
+
+def test_a_json_document_changed_in_the_target_is_reported_as_differing(db, legacy_dir, tmp_path):
+    run_id = _import(legacy_dir)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM analytics_events WHERE jsonb_typeof(properties) = 'object' AND properties <> '{}' "
+            "ORDER BY id LIMIT 1"
+        )
+        (target_id,) = cursor.fetchone()
+        cursor.execute(
+            "UPDATE analytics_events SET properties = properties || '{\"added_by_hand\": true}' WHERE id = %s",
+            [target_id],
+        )
+
+    report = _validate_failing(run_id, tmp_path)
+
+    assert [(m["source_table"], m["rowid"], m["kind"], m["column"]) for m in report["mismatches"]] == [
+        ("analytics_events", ids.rowid_of(target_id), "differs", "properties")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "surely_equal"),
+    [
+        ('{"b": 1, "a": [true, null, "x"]}', '{"a": [true, null, "x"], "b": 1}', True),
+        ('{"a": 0.10}', '{"a": 0.10}', True),
+        ('{"a": true}', '{"a": 1}', False),
+        ('{"a": 1}', '{"a": 1.0}', False),
+        ('{"a": 1e2}', '{"a": 100}', False),  # equal, but for the slow comparison to say
+        ('{"n": 12345678901234567890123}', '{"n": 12345678901234567890124}', False),
+        ('{"a": 1}', '{"a": 2}', False),
+        ('{"a": 1', '{"a": 1}', False),
+    ],
+)
+def test_json_texts_are_surely_equal_only_when_nothing_could_tell_them_apart(source, target, surely_equal):
+    from ops.legacy.validate import _json_texts_surely_equal
+
+    assert _json_texts_surely_equal(source, target) is surely_equal
