@@ -18,6 +18,9 @@ from functools import lru_cache
 import orjson
 
 CENT = Decimal("0.01")
+# Deeper JSON is refused, the same way in every process: json's parser would stop near
+# Python's recursion limit, which depends on how deep the caller already is.
+MAX_JSON_DEPTH = 256
 # numeric(14, 2): twelve digits before the point.
 MONEY_LIMIT = Decimal("1e12")
 # Float noise tolerated when reading FLOAT dollars: a few units in the last place.
@@ -204,12 +207,16 @@ def to_json(value):
         raise TransformError("invalid_json", "JSON holds \\u0000, which PostgreSQL jsonb cannot store")
     try:
         result = json.loads(value, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise TransformError("invalid_json", f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError as exc:
         if isinstance(exc, TransformError):
             raise
         # A plain ValueError for, e.g., an integer of more digits than Python converts.
         reason = f"{exc.msg} at {exc.pos}" if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise TransformError("invalid_json", f"not valid JSON ({reason}): {_describe(value)}") from None
+    if _brackets(value) > MAX_JSON_DEPTH and _deeper_than(result, MAX_JSON_DEPTH):
+        raise TransformError("invalid_json", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     if "\\u" in value:
         # A lone surrogate escape (\ud800) parses in Python but jsonb refuses it.
         try:
@@ -230,7 +237,12 @@ def check_json(value):
     decided, and named, by ``to_json`` itself (it also takes integers too
     long for a double).
     """
-    if type(value) is str and "\\u0000" not in value:
+    # Texts that could nest deeper than MAX_JSON_DEPTH are left to to_json, which measures.
+    if (
+        type(value) is str
+        and "\\u0000" not in value
+        and (len(value) <= MAX_JSON_DEPTH or _brackets(value) <= MAX_JSON_DEPTH)
+    ):
         try:
             orjson.loads(value)
         except orjson.JSONDecodeError:
@@ -239,6 +251,27 @@ def check_json(value):
             return value
     result = to_json(value)
     return result if result is None or result is EMPTY_JSON else value
+
+
+def _brackets(text: str) -> int:
+    # At least the nesting depth: every level opens one (brackets inside strings count too).
+    return text.count("[") + text.count("{")
+
+
+def _deeper_than(document, limit: int) -> bool:
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is dict:
+            children = node.values()
+        elif type(node) is list:
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _finite_float(text: str) -> float:

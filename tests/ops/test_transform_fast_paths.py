@@ -145,6 +145,12 @@ _JSON_TEXTS = [
     '{"a": 1, "a": 2}',
     "\ufeff{}",
     "[" * 50 + "]" * 50,
+    "[" * 256 + "]" * 256,
+    "[" * 257 + "]" * 257,  # deeper than MAX_JSON_DEPTH
+    "[" * 1020 + "]" * 1020,  # orjson would take it, json stops near Python's recursion limit
+    "[" * 5000 + "]" * 5000,
+    '["' + "[" * 300 + '"]',  # brackets inside a string do not nest
+    "[" + "[1]," * 400 + "[1]]",  # many brackets, depth 2
     "nul",
 ]
 
@@ -209,3 +215,12 @@ def test_the_inline_forms_give_what_the_steps_give_and_refuse_what_they_refuse()
         with pytest.raises(TransformError) as raised:
             converter.convert(tuple(changed))
         assert raised.value.code == code, (position, bad)
+
+
+@pytest.mark.parametrize(("depth", "accepted"), [(256, True), (257, False), (2000, False)])
+def test_json_nested_deeper_than_the_limit_is_refused_in_any_process(depth, accepted):
+    text = '{"a": ' * (depth - 1) + "[]" + "}" * (depth - 1)
+
+    outcome = _outcome(transforms.check_json, text)
+
+    assert outcome == (("ok", text) if accepted else ("error", "invalid_json"))
