@@ -1102,6 +1102,10 @@ def _uuid_bytes(value):
     return value.bytes if isinstance(value, uuid.UUID) else value
 
 
+# A run of digits orjson may not hold exactly (beyond 64-bit integers); json keeps it whole.
+_LONG_DIGITS = re.compile(r"\d{16}")
+
+
 def _json_texts_surely_equal(source: str, target) -> bool:
     """True only when two JSON texts hold the same document, true/false and 1/1.0 told apart.
 
@@ -1118,9 +1122,6 @@ def _json_texts_surely_equal(source: str, target) -> bool:
         )
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return False
-
-
-_LONG_DIGITS = re.compile(r"\d{16}")
 
 
 def _load_json(value):
