@@ -24,6 +24,8 @@ finds every row already present and changes nothing.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
 import multiprocessing
@@ -34,6 +36,8 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -305,8 +309,11 @@ def _fail_run(run: ImportRun, exc: BaseException) -> None:
 def _execute(*, run, snapshot, only, batch_size, workers, cutoff, dry_run, progress, timings, started) -> dict:
     context = ImportContext(legacy_keyring=_legacy_keyring(), cache_cutoff_epoch=cutoff.timestamp())
     plans = _plan(snapshot=snapshot, only=only, batch_size=batch_size)
-    context.email_policy = plan_email_policy(snapshot=snapshot)
-    orphans = find_orphaned_user_ids(snapshot=snapshot, plans=plans)
+    # With worker processes ahead, the two scans over every user run in a child process: in
+    # this one, the memory they free would stay mapped and be counted again in every worker.
+    in_child = _in_child if workers > 1 and not dry_run else _here
+    context.email_policy = in_child(plan_email_policy, snapshot=snapshot)
+    orphans = in_child(find_orphaned_user_ids, snapshot=snapshot, plans=plans)
     timings["plan"] = time.monotonic() - started - sum(timings.values())
     progress("plan", {"tables": [(p.key, p.row_count) for p in plans.values()]})
 
@@ -323,6 +330,28 @@ def _execute(*, run, snapshot, only, batch_size, workers, cutoff, dry_run, progr
     _run_units(plans=plans, run=run, orphans=orphans, workers=workers, progress=progress)
     timings["load"] = time.monotonic() - load_started
     return _finish(run=run, plans=plans, timings=timings, dry_run=False)
+
+
+def _here(function: Callable, /, **kwargs):
+    return function(**kwargs)
+
+
+def _in_child(function: Callable, /, **kwargs):
+    """``function(**kwargs)`` computed in a forked child process; its result comes back pickled."""
+    connections.close_all()  # never share a connection with a forked process
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(function, **kwargs).result()
+
+
+def _return_freed_memory() -> None:
+    """Hand freed heap pages back to the OS before forking the workers.
+
+    A forked worker's RSS counts every page resident in its parent at the
+    fork; glibc keeps freed pages mapped until asked (``malloc_trim``).
+    """
+    gc.collect()
+    with suppress(OSError, AttributeError):  # not glibc: nothing to trim this way
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
 
 
 def _legacy_keyring() -> MultiFernet | None:
@@ -595,6 +624,7 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
         return
 
     connections.close_all()  # never share a connection with forked workers
+    _return_freed_memory()
     # Objects the workers inherit stay out of their garbage collector: a collection writes to
     # every tracked object's header, which copies the parent's pages into each worker.
     gc.freeze()
