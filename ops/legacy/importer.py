@@ -723,7 +723,7 @@ def process_unit(key: str, rowid_from: int, rowid_to: int) -> UnitResult:
         # Plain text crosses the process boundary; driver exceptions may not pickle.
         raise ImportFailed(f"{key} rowids {rowid_from}..{rowid_to}: {type(exc).__name__}: {exc}") from None
     result.seconds = time.monotonic() - started
-    # A chunk's lists and dicts are freed when it ends; give their pages back (about 2 ms),
+    # A chunk's lists and dicts are freed when it ends; give their pages back (well under 1 ms),
     # or each worker would sit at its highest chunk's memory for the rest of the run.
     _trim_heap()
     return result
