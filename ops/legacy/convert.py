@@ -165,12 +165,11 @@ class RowConverter:
         self.spec = spec
         self.notes: Counter[str] = Counter()
         self.namespace = ids.namespace(mapping.source_file, mapping.source_table)
-        fields_by_column = {f.column: f for f in self.model._meta.concrete_fields}
+        fields_by_column = self._fields_by_column = {f.column: f for f in self.model._meta.concrete_fields}
 
         self.target_columns: list[str] = ["id"]
         self.pg_types: list[str] = ["uuid"]
         self._steps: list[tuple[int, str, Callable]] = []
-        self._reference_caches: dict[str, dict[int, bytes]] = {}
         self.extra_columns: list[str] = []
         self._extra_indexes: list[int] = []
         position = {name: index + 1 for index, name in enumerate(source_columns)}  # 0 is rowid
@@ -212,7 +211,7 @@ class RowConverter:
         parts = []
         for number, (index, column, step) in enumerate(self._steps):
             scope[f"_f{number}"] = step
-            inline = self._inline_form(column, number, scope) if index else None
+            inline = self._inline_form(column, step, number, scope) if index else None
             if inline:
                 parts.append(inline.format(value=f"row[{index}]", step=f"_f{number}"))
             else:
@@ -221,7 +220,7 @@ class RowConverter:
         exec(source, scope)  # noqa: S102  (the source is built from this module's own names)
         return scope["convert"]
 
-    def _inline_form(self, column: str, number: int, scope: dict) -> str | None:
+    def _inline_form(self, column: str, step: Callable, number: int, scope: dict) -> str | None:
         """An expression taking the usual values of ``column`` without a call, or None.
 
         Each form accepts only values its step would return unchanged (or, for
@@ -229,7 +228,7 @@ class RowConverter:
         """
         col = self.spec.columns[column]
         kind = col.kind
-        model_field = {f.column: f for f in self.model._meta.concrete_fields}[target_of(column, col)]
+        model_field = self._fields_by_column[target_of(column, col)]
         if kind == "text":
             length = getattr(model_field, "max_length", None)
             limit = f" and len(_v) <= {int(length)}" if length else ""
@@ -241,7 +240,7 @@ class RowConverter:
             # v - v is 0.0 for every finite float and NaN for infinities and NaN.
             return "(_v if type(_v := {value}) is float and _v - _v == 0.0 else {step}(_v))"
         if kind in ("user", "user_uuid") or kind.startswith("ref:"):
-            scope[f"_c{number}"] = self._reference_caches[column]
+            scope[f"_c{number}"] = step.cache
             return f"((_c{number}.get(_v) if type(_v := {{value}}) is int else None) or {{step}}(_v))"
         return None
 
@@ -309,14 +308,11 @@ class RowConverter:
             return _blob
         if kind == "inet":
             return _inet
-        if kind in ("user", "user_uuid") or kind.startswith("ref:"):
-            if kind.startswith("ref:"):
-                _, ref_file, ref_table = kind.split(":")
-                ns = ids.namespace(ref_file, ref_table)
-            else:
-                ns = ids.namespace("mingus.db", "users")
-            self._reference_caches[column] = _REFERENCE_CACHES.setdefault(ns, {})
-            return _reference(ns)
+        if kind in ("user", "user_uuid"):
+            return _reference(ids.namespace("mingus.db", "users"))
+        if kind.startswith("ref:"):
+            _, ref_file, ref_table = kind.split(":")
+            return _reference(ids.namespace(ref_file, ref_table))
         if kind == "email":
             self._email_index = position[column]
             return self._email
@@ -433,6 +429,7 @@ def _reference(ns: tuple[int, int]) -> Callable:
             cache[value] = found
         return found
 
+    convert.cache = cache  # read by the converter's inline form
     return convert
 
 

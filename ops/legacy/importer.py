@@ -355,8 +355,9 @@ def _return_freed_memory() -> None:
 
 
 def _trim_heap() -> None:
-    if _malloc_trim() is not None:
-        _malloc_trim()(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 @functools.cache
