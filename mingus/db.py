@@ -96,10 +96,15 @@ class PythonCheckedConstraint(models.CheckConstraint):
 def choices_check(field: str, choices: type[models.TextChoices], *, name: str) -> PythonCheckedConstraint:
     """CHECK that ``field`` holds one of ``choices`` (or NULL)."""
     allowed = frozenset(choices.values)
+
+    def one_of(value) -> bool:
+        return value is None or value in allowed
+
+    one_of.allowed = allowed  # the same rule as data, for the import's C encoder (ops/legacy/row_codec.py)
     return PythonCheckedConstraint(
         condition=models.Q(**{f"{field}__in": choices.values}) | models.Q(**{f"{field}__isnull": True}),
         name=name,
-        python_check=(field, lambda value: value is None or value in allowed),
+        python_check=(field, one_of),
     )
 
 
@@ -118,6 +123,7 @@ def range_check(field: str, *, low=None, high=None, name: str) -> PythonCheckedC
             return high is None
         return (low is None or value >= low) and (high is None or value <= high)
 
+    within.bounds = (low, high)  # the same rule as data, for the import's C encoder (ops/legacy/row_codec.py)
     return PythonCheckedConstraint(
         condition=condition | models.Q(**{f"{field}__isnull": True}), name=name, python_check=(field, within)
     )

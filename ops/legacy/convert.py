@@ -61,6 +61,24 @@ class EmailDecision:
     status: str | None
 
 
+@dataclass(frozen=True)
+class PlannedColumn:
+    """One target column of a :class:`RowConverter`: its type and the step that makes it.
+
+    ``kind`` is the spec's conversion kind, ``"constant"`` for a spec constant
+    or ``"derived"`` for a column computed from the whole row (the email
+    policy's); ``index`` is the source position the step reads (0: the row).
+    """
+
+    target: str
+    pg_type: str
+    kind: str
+    index: int
+    step: Callable
+    max_length: int | None
+    constant: object = None
+
+
 @dataclass
 class ImportContext:
     """Facts computed once per run and shared (by fork) with every worker."""
@@ -245,6 +263,27 @@ class RowConverter:
         return None
 
     # -- public ------------------------------------------------------------------------------
+
+    def column_plan(self) -> list[PlannedColumn]:
+        """How each target column after ``id`` is made: what :mod:`ops.legacy.row_codec` compiles."""
+        planned = []
+        for (index, column, step), target, type_name in zip(
+            self._steps, self.target_columns[1:], self.pg_types[1:], strict=True
+        ):
+            col = self.spec.columns.get(column) if column not in self.spec.constants else None
+            model_field = self._fields_by_column.get(target)
+            planned.append(
+                PlannedColumn(
+                    target=target,
+                    pg_type=type_name,
+                    kind=col.kind if col is not None else ("constant" if index == 0 else "derived"),
+                    index=index,
+                    step=step,
+                    max_length=getattr(model_field, "max_length", None),
+                    constant=self.spec.constants.get(column),
+                )
+            )
+        return planned
 
     def uuid_for(self, rowid: int) -> bytes:
         """The row's UUID as 16 bytes (converted rows carry UUIDs as bytes, see use_converted_values)."""

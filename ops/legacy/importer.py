@@ -51,7 +51,7 @@ from django.utils import timezone
 
 from mingus.db import quote_identifier as _quote
 from mingus.db_roles import runs_as_owner
-from ops.legacy import ids
+from ops.legacy import ids, row_codec
 from ops.legacy.convert import (
     EmailDecision,
     ImportContext,
@@ -60,7 +60,7 @@ from ops.legacy.convert import (
     use_converted_values,
 )
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
-from ops.legacy.snapshot_rows import UndecodableText, open_snapshot, read_rows
+from ops.legacy.snapshot_rows import UndecodableText, open_snapshot, read_row_batches, read_rows
 from ops.legacy.sqlite_backup import BackupError, backup_legacy_dir, sha256_file, snapshot_legacy_dir
 from ops.legacy.transforms import TransformError, decode_text
 from ops.models import AuditLog, AuditSource, ImportChunk, ImportRun, ImportStatus, LegacyExtra
@@ -957,29 +957,147 @@ def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResu
     seen: list[dict] = [{} for _ in checks.uniques]
     inserted: list[int] = []
     columns = ", ".join(_quote(c) for c in converter.target_columns)
+    with_extras = bool(converter.extra_columns)
     # Rows stream into the COPY as they pass their checks: memory stays flat in the chunk size.
     with connection.connection.cursor() as cursor:
         _skip_row_triggers(cursor)
         use_converted_values(cursor)
+        encoder = row_codec.build_encoder(
+            converter=converter,
+            cursor=cursor,
+            not_null=checks.not_null,
+            checks=checks.checks,
+            parents=parents,
+            uniques=checks.uniques,
+            present=present,
+            seen=seen,
+        )
         with cursor.copy(f"COPY {_quote(plan.target_table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(converter.pg_types)
-            for row, values in _converted_rows(plan, converter, rowid_from, rowid_to, False, result, failures, skipped):
-                rowid = row[0]
-                if values[0] in present:
-                    result.present += 1
-                    continue
-                reason = _check_row(values, checks, parents)
-                if reason is None and checks.uniques:
-                    reason = _first_of_key(values, rowid, checks, seen)
-                if reason is not None:
-                    failures.append((rowid, *reason))
-                    continue
-                extra = converter.extras(row)
-                if extra:
-                    extras.append((rowid, extra))
-                copy.write_row(values)
-                inserted.append(rowid)
+            if encoder is None:
+                for row, values in _converted_rows(
+                    plan, converter, rowid_from, rowid_to, False, result, failures, skipped
+                ):
+                    reason = _check_fast_row(values, row[0], present, checks, parents, seen, result)
+                    if reason is False:
+                        continue
+                    if reason is not None:
+                        failures.append((row[0], *reason))
+                        continue
+                    if with_extras and (extra := converter.extras(row)):
+                        extras.append((row[0], extra))
+                    copy.write_row(values)
+                    inserted.append(row[0])
+            else:
+                chunk = _Chunk(result, failures, skipped, extras, inserted, present, checks, parents, seen)
+                _encode_rows(plan, converter, encoder, copy, rowid_from, rowid_to, chunk)
     return _record_unit(plan, converter, result, failures, skipped, extras, inserted)
+
+
+@dataclass
+class _Chunk:
+    """What one chunk's fast path collects, for :func:`_encode_rows`."""
+
+    result: UnitResult
+    failures: list[tuple[int, str, str]]
+    skipped: Counter[str]
+    extras: list[tuple[int, dict]]
+    inserted: list[int]
+    present: set[bytes]
+    checks: _FastChecks
+    parents: list
+    seen: list[dict]
+
+
+def _encode_rows(plan, converter, encoder, copy, rowid_from: int, rowid_to: int, chunk: _Chunk) -> None:
+    """The fast path's loop with the C encoder: declined rows take the Python conversion, one by one."""
+    result, failures, skipped, extras, inserted = (
+        chunk.result,
+        chunk.failures,
+        chunk.skipped,
+        chunk.extras,
+        chunk.inserted,
+    )
+    present, checks, parents, seen = chunk.present, chunk.checks, chunk.parents, chunk.seen
+    expiring = converter.spec.expires_column is not None
+    with_extras = bool(converter.extra_columns)
+    encoder.write(row_codec.SIGNATURE)
+    batches = read_row_batches(
+        path=_STATE.snapshot[plan.source_file],
+        table=plan.source_table,
+        columns=plan.columns,
+        first=rowid_from,
+        last=rowid_to,
+        safe_text=False,
+    )
+    for rows in batches:
+        result.read += len(rows)
+        if expiring or with_extras:
+            # Row by row: expired cache rows are skipped first, and extras follow each added row.
+            others = []
+            for row in rows:
+                if expiring and converter.is_expired(row):
+                    skipped["expired cache entry"] += 1
+                    continue
+                outcome = encoder.encode(row)
+                if outcome is None:
+                    inserted.append(row[0])
+                    if with_extras and (extra := converter.extras(row)):
+                        extras.append((row[0], extra))
+                elif outcome == row_codec.PRESENT:
+                    result.present += 1
+                else:
+                    others.append((row, outcome))
+        else:
+            count, others = encoder.encode_many(rows, inserted)
+            result.present += count
+        for row, outcome in others:
+            rowid = row[0]
+            if outcome != row_codec.DECLINED:
+                number, key, first = outcome
+                _positions, name, columns = checks.uniques[number]
+                shown = key if type(key) is tuple else (key,)
+                failures.append((rowid, "duplicate", _duplicate_reason(name, columns, shown, f"legacy row {first}")))
+                continue
+            try:
+                values = converter.convert(row)
+            except TransformError as exc:
+                failures.append((rowid, exc.code, exc.message))
+                continue
+            except ids.RowidOutOfRange as exc:
+                failures.append((rowid, "bad_rowid", str(exc)))
+                continue
+            reason = _check_fast_row(values, rowid, present, checks, parents, seen, result)
+            if reason is False:
+                continue
+            if reason is not None:
+                failures.append((rowid, *reason))
+                continue
+            encoder.add_values(values)
+            inserted.append(rowid)
+            if with_extras and (extra := converter.extras(row)):
+                extras.append((rowid, extra))
+        if encoder.size > _COPY_BLOCK:
+            copy.write(encoder.take())
+    encoder.write(row_codec.TRAILER)
+    copy.write(encoder.take())
+    # Rows the Python path took were added after their batch: the ranges want rowid order.
+    inserted.sort()
+
+
+# Bytes of encoded rows handed to COPY at a time.
+_COPY_BLOCK = 1 << 20
+
+
+def _check_fast_row(values, rowid, present, checks, parents, seen, result):
+    """None when the converted row goes in; False when it is already there; else the quarantine reason."""
+    if values[0] in present:
+        result.present += 1
+        return False
+    reason = _check_row(values, checks, parents)
+    if reason is None and checks.uniques:
+        reason = _first_of_key(values, rowid, checks, seen)
+    return reason
 
 
 def _check_row(values: list, checks: _FastChecks, parents) -> tuple[str, str] | None:

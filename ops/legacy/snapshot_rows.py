@@ -33,6 +33,14 @@ def read_rows(*, path: Path, table: str, columns: list[str], first: int, last: i
     Without ``safe_text`` a TEXT value that is not UTF-8 raises
     :class:`UndecodableText`; with it, such values come back as ``BadText``.
     """
+    for rows in read_row_batches(path=path, table=table, columns=columns, first=first, last=last, safe_text=safe_text):
+        yield from rows
+
+
+def read_row_batches(
+    *, path: Path, table: str, columns: list[str], first: int, last: int, safe_text: bool
+) -> Iterator[list[tuple]]:
+    """:func:`read_rows` a list of up to 2,000 rows at a time (for loops that take a batch at once)."""
     conn = open_snapshot(path)
     if safe_text:
         conn.text_factory = decode_text
@@ -52,6 +60,6 @@ def read_rows(*, path: Path, table: str, columns: list[str], first: int, last: i
                 raise
             if not rows:
                 return
-            yield from rows
+            yield rows
     finally:
         conn.close()

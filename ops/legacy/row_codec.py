@@ -1,0 +1,271 @@
+"""The import's hot path in C: legacy rows straight to binary COPY tuples.
+
+``mingus_rowcodec`` (``ops/legacy/native/``, built when the requirements are
+installed) takes a row tuple from SQLite and writes the target row in
+PostgreSQL's binary COPY format, with the table's NOT NULL, CHECK,
+foreign-key and already-present checks, for every value the Python converter
+(:mod:`ops.legacy.convert`) accepts unchanged or by one of its documented
+rules. Anything else it *declines*: that row takes the Python path, which
+converts it or says why it cannot be converted. So the C code never decides
+an error or a quarantine reason, and a rule it does not implement exactly
+(the noise tolerance of money beyond the common cases, ISO week dates,
+non-ASCII dates...) is simply declined. Conversions it does not implement
+(JSON checks, offsets, Fernet tokens, ...) it calls in Python and encodes
+their results. ``tests/ops/test_row_codec.py`` holds the two paths equal.
+
+Without the compiled module (a machine with no C compiler) the import runs
+the Python path alone: the same results, about half the speed.
+:func:`codec_status` says which, and the import report records it.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from decimal import Decimal
+
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq import Format
+
+from ops.legacy import ids, transforms
+from ops.legacy.convert import _REFERENCE_CACHE_SIZE, JsonText, RowConverter
+
+try:
+    import mingus_rowcodec as _native
+except ImportError:  # pragma: no cover - CI builds it; the Python path covers machines without a compiler
+    _native = None
+
+ABI_VERSION = 2
+if _native is not None and getattr(_native, "ABI_VERSION", None) != ABI_VERSION:  # pragma: no cover
+    _native = None  # an old build left in the venv: reinstall requirements/base.txt
+
+DECLINED = 0
+PRESENT = 1
+
+# COPY's binary header (signature, flags, header extension length) and trailer.
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+TRAILER = b"\xff\xff"
+
+(_K_ID, _K_TEXT, _K_INT, _K_FLOAT, _K_MONEY, _K_BOOL, _K_DATE, _K_NAIVE_TS, _K_REF, _K_CALL, _K_CONST, _K_JSON) = range(
+    1, 13
+)
+_K_OFFSET_TS, _K_EPOCH = 13, 14
+_NATIVE_KINDS = {
+    "text": _K_TEXT,
+    "int": _K_INT,
+    "float": _K_FLOAT,
+    "money": _K_MONEY,
+    "bool": _K_BOOL,
+    "date": _K_DATE,
+    "naive_ts": _K_NAIVE_TS,
+    "user": _K_REF,
+    "user_uuid": _K_REF,
+    "json": _K_JSON,
+    "offset_ts": _K_OFFSET_TS,
+    "epoch": _K_EPOCH,
+}
+# Conversions called in Python, with no side effects, whose results C encodes by type.
+_CALLED_KINDS = {"us_date", "dollars", "display_money", "inet", "fernet", "blob", "password"}
+_PG_TYPES = {
+    "uuid": 1,
+    "text": 2,
+    "int2": 3,
+    "int4": 4,
+    "int8": 5,
+    "float8": 6,
+    "numeric": 7,
+    "bool": 8,
+    "date": 9,
+    "timestamptz": 10,
+    "jsonb": 11,
+    "bytea": 12,
+    "inet": 13,
+}
+_INT_BITS = {"int2": 16, "int4": 32, "int8": 64}
+# Kinds whose converted Python value C can hand to a CHECK predicate or a unique key.
+_VALUED = {_K_TEXT, _K_INT, _K_FLOAT, _K_MONEY, _K_BOOL, _K_DATE, _K_REF, _K_CALL}
+
+
+def codec_status() -> str:
+    """``"compiled"`` when the C encoder is in use, ``"python"`` when the import runs without it."""
+    return "compiled" if _native is not None else "python"
+
+
+def _cents_to_decimal(cents: int) -> Decimal:
+    # What transforms.to_money returns for those cents.
+    return Decimal(cents).scaleb(-2)
+
+
+def _encode_constant(value, pg_type: str) -> bytes | None:
+    if value is None:
+        return None
+    if pg_type == "bool" and type(value) is bool:
+        return b"\x01" if value else b"\x00"
+    if pg_type == "text" and type(value) is str:
+        return value.encode()
+    raise _Unsupported(f"constant {value!r} for {pg_type}")
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class RowEncoder:
+    """One chunk's encoder and the buffer COPY takes.
+
+    ``encode(row)`` returns None when the row is added, :data:`PRESENT` when
+    it is already in the target, :data:`DECLINED` when it must take the
+    Python path (:meth:`add_values` then writes it, if it passes), or
+    ``(unique number, key, first rowid)`` when an earlier row of the chunk
+    holds one of its unique keys. ``encode_many(rows, inserted)`` does the
+    same for a list of rows: the rowids of rows added go to ``inserted``, and
+    it returns ``(rows present, [(row, DECLINED or the duplicate triple)])``.
+    """
+
+    def __init__(self, native, transformer: Transformer, width: int):
+        self.encode: Callable = native.encode
+        self.encode_many: Callable = native.encode_many
+        self.take: Callable = native.take
+        self.write: Callable = native.write
+        self._native = native
+        self._transformer = transformer
+        self._formats = [PyFormat.BINARY] * width
+
+    @property
+    def size(self) -> int:
+        return self._native.size
+
+    @property
+    def declined(self) -> int:
+        return self._native.declined
+
+    def add_values(self, values: list) -> None:
+        """Append a row the Python path converted, dumped by psycopg as COPY would."""
+        out = bytearray(struct.pack("!h", len(values)))
+        for dumped in self._transformer.dump_sequence(values, self._formats):
+            if dumped is None:
+                out += b"\xff\xff\xff\xff"
+            else:
+                out += struct.pack("!i", len(dumped))
+                out += dumped
+        self.write(out)
+
+
+def build_encoder(
+    *,
+    converter: RowConverter,
+    cursor,
+    not_null: list[tuple[int, str]],
+    checks: list[tuple[int, Callable, str]],
+    parents: list[tuple[int, str, str, set]],
+    uniques: list[tuple[tuple[int, ...], str, tuple[str, ...]]],
+    present: set[bytes],
+    seen: list[dict],
+) -> RowEncoder | None:
+    """The C encoder for one chunk of ``converter``'s table, or None to use the Python path.
+
+    ``not_null``, ``checks``, ``parents`` and ``uniques`` are the importer's
+    fast checks (target positions); ``present`` the ids already in the
+    target; ``seen`` the chunk's first row of each unique key (shared with
+    the Python path); ``cursor`` the COPY's cursor, whose dumpers write
+    declined rows.
+    None when the module is missing or the table has a column kind the
+    encoder does not take (the email policy's, typed settings).
+    """
+    if _native is None:
+        return None
+    try:
+        columns = _columns(converter, not_null, checks, parents)
+    except _Unsupported:
+        return None
+    keys = None
+    if uniques:
+        slots: dict[int, int] = {}
+        keys = []
+        for positions, *_ in uniques:
+            for position in positions:
+                if columns[position]["kind"] not in _VALUED:
+                    return None
+                slots.setdefault(position, len(slots))
+                columns[position]["key_slot"] = slots[position]
+            keys.append(tuple(slots[p] for p in positions))
+    transformer = Transformer(cursor)
+    oids = [cursor.adapters.types[name].oid for name in converter.pg_types]
+    transformer.set_dumper_types(oids, Format.BINARY)
+    native = _native.Encoder(
+        namespace=converter.namespace,
+        columns=columns,
+        present=present or None,
+        decimal=_cents_to_decimal,
+        json_text_type=JsonText,
+        empty_json=transforms.EMPTY_JSON,
+        keys=keys,
+        seen=seen if keys is not None else None,
+        error_type=transforms.TransformError,
+    )
+    return RowEncoder(native, transformer, len(converter.target_columns))
+
+
+def _columns(converter: RowConverter, not_null, checks, parents) -> list[dict]:
+    columns: list[dict] = [{"kind": _K_ID}]
+    _constants: dict[int, object] = {}
+    for planned in converter.column_plan():
+        column: dict = {"index": planned.index, "pgtype": _PG_TYPES.get(planned.pg_type)}
+        kind = planned.kind
+        if kind == "constant":
+            column.update(kind=_K_CONST, constant=_encode_constant(planned.constant, planned.pg_type))
+            _constants[len(columns)] = planned.constant
+        elif kind in _NATIVE_KINDS:
+            column["kind"] = _NATIVE_KINDS[kind]
+            if kind == "text":
+                column["max_length"] = planned.max_length
+            elif kind == "int":
+                column["bits"] = _INT_BITS[planned.pg_type]
+            elif kind == "json":
+                column["func"] = transforms.check_json
+        elif kind.startswith("ref:"):
+            column["kind"] = _K_REF
+        elif kind in _CALLED_KINDS and planned.index:
+            column.update(kind=_K_CALL, func=planned.step)
+        else:
+            raise _Unsupported(kind)
+        if column["kind"] == _K_REF:
+            column.update(cache=planned.step.cache, cache_size=_REFERENCE_CACHE_SIZE, namespace=_referenced(kind))
+        if column["kind"] == _K_CALL and column["pgtype"] is None:
+            raise _Unsupported(planned.pg_type)
+        columns.append(column)
+    for position, _column in not_null:
+        columns[position]["not_null"] = 1
+    for position, predicate, _name in checks:
+        if columns[position]["kind"] == _K_CONST:
+            # The same value in every row: the constraint holds for all of them or for none.
+            if not predicate(_constants[position]):
+                raise _Unsupported(f"the constant {_constants[position]!r} fails its CHECK")
+            continue
+        column = columns[position]
+        bounds = getattr(predicate, "bounds", None)
+        allowed = getattr(predicate, "allowed", None)
+        if (
+            bounds is not None
+            and column["kind"] in (_K_INT, _K_FLOAT, _K_MONEY)
+            and all(b is None or type(b) is int for b in bounds)
+        ):
+            column["low"], column["high"] = bounds  # NaN cannot occur: such values are declined
+        elif allowed is not None and column["kind"] == _K_TEXT and isinstance(allowed, frozenset):
+            column["allowed"] = allowed
+        elif column["kind"] in _VALUED:
+            column["predicate"] = predicate
+        else:
+            raise _Unsupported(f"CHECK on {column}")
+    for position, _column, _table, known in parents:
+        if columns[position]["kind"] != _K_REF:
+            raise _Unsupported("a foreign key on a column that is not a reference")
+        columns[position]["parents"] = known
+    return columns
+
+
+def _referenced(kind: str) -> tuple[int, int]:
+    if kind in ("user", "user_uuid"):
+        return ids.namespace("mingus.db", "users")
+    _, ref_file, ref_table = kind.split(":")
+    return ids.namespace(ref_file, ref_table)

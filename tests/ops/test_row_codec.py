@@ -1,0 +1,354 @@
+"""The C row encoder gives exactly what the Python converter and psycopg give, or declines.
+
+``ops/legacy/row_codec.py`` may only ever *add* a row the Python path would
+add, with the same bytes for every value (numerics compared as values: both
+are valid encodings, PostgreSQL stores one form). A row it declines takes the
+Python path, so declining is always safe; these tests also hold how rarely it
+declines on realistic data, since that is its whole point.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sqlite3
+import struct
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import psycopg
+import pytest
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq import Format
+
+from ops.legacy import ids, importer, row_codec, transforms
+from ops.legacy.convert import ImportContext, JsonText, RowConverter, use_converted_values
+from ops.legacy.mapping import TABLE_MAPPINGS
+from ops.legacy.transforms import TransformError
+from tests.ops.legacy_fixtures import (  # noqa: F401 (the fixtures)
+    readable_copy,
+    sample_dir_fixture,
+    sample_settings_fixture,
+)
+
+pytestmark = pytest.mark.skipif(row_codec.codec_status() != "compiled", reason="the C encoder is not built")
+
+_native = row_codec._native
+
+
+def test_the_compiled_row_encoder_is_installed():
+    # The import still works without it, but at half the speed: CI must notice if the build breaks.
+    assert row_codec.codec_status() == "compiled"
+
+
+# ---- one value at a time, against the transforms and psycopg's dumpers -----------------------------------
+
+
+def _split(data: bytes) -> list[bytes | None]:
+    count = struct.unpack("!h", data[:2])[0]
+    fields, at = [], 2
+    for _ in range(count):
+        (size,) = struct.unpack("!i", data[at : at + 4])
+        at += 4
+        if size < 0:
+            fields.append(None)
+        else:
+            fields.append(data[at : at + size])
+            at += size
+    assert at == len(data)
+    return fields
+
+
+_OIDS = {name: psycopg.postgres.types[name].oid for name in ("uuid", "text", "int2", "int4", "int8")}
+_OIDS.update({name: psycopg.postgres.types[name].oid for name in ("float8", "numeric", "bool", "date")})
+_OIDS.update({name: psycopg.postgres.types[name].oid for name in ("timestamptz", "jsonb", "inet", "bytea")})
+
+
+def _python_field(value, pg_type: str) -> bytes | None:
+    tx = Transformer()
+    tx.set_dumper_types([_OIDS[pg_type]], Format.BINARY)
+    (dumped,) = tx.dump_sequence([value], [PyFormat.BINARY])
+    return None if dumped is None else bytes(dumped)
+
+
+def _load(data: bytes | None, pg_type: str):
+    tx = Transformer()
+    tx.set_loader_types([_OIDS[pg_type]], Format.BINARY)
+    return tx.load_sequence([data])[0]
+
+
+def _encode_one(column: dict, value) -> bytes | str | None:
+    """The C encoding of ``value`` in a one-column table, or "declined"."""
+    encoder = _native.Encoder(
+        namespace=(1, 2),
+        columns=[{"kind": row_codec._K_ID}, {"index": 1, **column}],
+        present=None,
+        decimal=row_codec._cents_to_decimal,
+        json_text_type=JsonText,
+        empty_json=transforms.EMPTY_JSON,
+        keys=None,
+        error_type=TransformError,
+    )
+    if encoder.encode((7, value)) == row_codec.DECLINED:
+        assert encoder.size == 0, "a declined row leaves nothing behind"
+        return "declined"
+    return _split(encoder.take())[1]
+
+
+def _agrees(column: dict, pg_type: str, convert, values) -> list:
+    """Values where C and Python disagree; also returns how many C declined."""
+    differing, declined = [], 0
+    for value in values:
+        try:
+            expected = convert(value)
+        except (TransformError, OverflowError, ValueError):
+            expected = TransformError
+        actual = _encode_one(column, value)
+        if actual == "declined":
+            declined += 1
+            continue
+        if expected is TransformError:
+            differing.append((value, "python refuses, C added", actual))
+        elif pg_type == "numeric":
+            if _load(actual, "numeric") != expected or str(_load(actual, "numeric")) != str(expected):
+                differing.append((value, expected, _load(actual, "numeric")))
+        elif actual != _python_field(expected, pg_type):
+            differing.append((value, expected, actual))
+    return differing, declined
+
+
+def _money_floats() -> list[float]:
+    rng = random.Random(20261202)
+    values = [0.0, -0.0, 0.005, 0.015, 0.285, 1.005, 2.675, 5e-324, 1e-300, 999_999_999_999.99, 1e12, -1e12]
+    values += [1e12 - 0.01, 1e15, 1e300, 1.7e308, math.inf, -math.inf, math.nan, 1234.5600000000002]
+    for _ in range(10_000):
+        cents = rng.randint(-(10 ** rng.randint(1, 14)), 10 ** rng.randint(1, 14))
+        amount = cents / 100
+        noise = rng.choice([1, 2, 3, 4, 5, 8, 64]) * rng.choice([-1, 1]) * math.ulp(amount)
+        values += [amount, math.nextafter(amount, math.inf), amount + noise, rng.uniform(-1e6, 1e6)]
+    return values
+
+
+def test_money_in_c_is_the_pythons_cents_and_noise_within_four_ulps_is_not_declined():
+    values = [*_money_floats(), 0, 5, -7, 10**12 - 1, 10**12, -(10**12), 2**63]
+    differing, declined = _agrees({"kind": row_codec._K_MONEY}, "numeric", transforms.to_money, values)
+    assert differing == []
+    refused = sum(1 for v in values if _outcome_is_error(transforms.to_money, v))
+    assert declined == refused  # every value Python accepts, C takes too
+
+
+def _outcome_is_error(function, value) -> bool:
+    try:
+        function(value)
+    except TransformError:
+        return True
+    return False
+
+
+def test_money_ranges_are_checked_on_the_cents():
+    column = {"kind": row_codec._K_MONEY, "low": 0}
+    assert _encode_one(column, -0.01) == "declined"
+    assert _load(_encode_one(column, 0.0), "numeric") == Decimal("0.00")
+    assert _load(_encode_one(column, -0.0), "numeric") == Decimal("0.00")
+    assert _load(_encode_one(column, 1234.5600000000002), "numeric") == Decimal("1234.56")
+
+
+def _timestamps() -> list:
+    values = ["2024-01-01 12:00:00", "2024-01-01T12:00:00.5", "2024-02-29 23:59:59.999999", "2023-02-29 00:00:00"]
+    values += ["2024-01-01 24:00:00", "2024-01-01 12:60:00", "2024-01-01 12:00:60", "2024-01-01 12:00:00."]
+    values += ["2024-W01-1 12:00:00", "2024-01-01 12:00:00.1234567", "0001-01-01 00:00:00", "9999-12-31 23:59:59"]
+    values += [
+        "0000-01-01 00:00:00",
+        "\uff12\uff10\uff12\uff14-01-01 12:00:00",
+        "2024-01-01x12:00:00",
+        "2024-01-01 12:00:00Z",
+        5,
+        None,
+    ]
+    rng = random.Random(7)
+    start = datetime(1990, 1, 1)
+    for _ in range(3000):
+        moment = start + timedelta(seconds=rng.uniform(0, 50 * 365 * 86400))
+        values.append(moment.isoformat(sep=rng.choice(" T"), timespec=rng.choice(["seconds", "microseconds"])))
+        values.append(moment.strftime("%Y-%m-%d %H:%M:%S.") + str(rng.randint(0, 99999)))
+    return values
+
+
+def test_naive_timestamps_in_c_are_pythons_instants():
+    differing, declined = _agrees(
+        {"kind": row_codec._K_NAIVE_TS}, "timestamptz", transforms.to_naive_utc, _timestamps()
+    )
+    assert differing == []
+    assert declined < 20
+
+
+def test_offset_timestamps_in_c_are_pythons_instants():
+    values = ["2024-01-01T12:00:00Z", "2024-01-01T12:00:00+05:30", "2024-01-01T00:30:00.25-01:00"]
+    values += ["2024-01-01T12:00:00+24:00", "2024-01-01T12:00:00+05:60", "2024-01-01 12:00:00Z", "2024-01-01T12:00:00"]
+    values += ["2024-01-01T12:00:00.Z", "2024-01-01T12:00:00.1234567Z", "0001-01-01T00:00:00+01:00", "x", 3]
+    rng = random.Random(8)
+    for _ in range(3000):
+        moment = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(microseconds=rng.randint(0, 25 * 365 * 86400 * 10**6))
+        hours = rng.randint(-12, 14)
+        text = moment.astimezone(datetime.now(UTC).astimezone().tzinfo).isoformat()
+        values += [moment.isoformat().replace("+00:00", "Z"), text]
+        values.append(
+            moment.isoformat()[:-6] + f"{'+' if hours >= 0 else '-'}{abs(hours):02d}:{rng.choice([0, 30, 45]):02d}"
+        )
+    differing, declined = _agrees(
+        {"kind": row_codec._K_OFFSET_TS}, "timestamptz", transforms.to_offset_timestamp, values
+    )
+    assert differing == []
+    assert declined <= 12
+
+
+def test_epoch_seconds_in_c_round_like_datetime_fromtimestamp():
+    rng = random.Random(9)
+    values = [0, 0.0, 1, 4_102_444_799, 4_102_444_800, -1, 1735692282.821136, 0.0000005, 0.0000015, 1.9999995]
+    values += [math.nan, math.inf, "1", None, 2**70]
+    values += [rng.uniform(0, 4.1e9) for _ in range(5000)] + [rng.randint(0, 4_102_444_799) for _ in range(500)]
+    values += [round(rng.uniform(0, 4.1e9), 6) + 5e-7 for _ in range(2000)]
+    differing, _declined = _agrees({"kind": row_codec._K_EPOCH}, "timestamptz", transforms.to_epoch, values)
+    assert differing == []
+
+
+def test_dates_booleans_integers_floats_and_text_in_c_are_pythons():
+    dates = ["2024-02-29", "2023-02-29", "2024-13-01", "2024-00-10", "0000-01-01", "9999-12-31", "2024-1-01", 3]
+    dates += ["2024-01-01\n", "\uff12\uff10\uff12\uff14-01-01"] + [
+        f"20{y:02d}-{m:02d}-{d:02d}" for y in range(30) for m in (1, 2, 12) for d in (1, 28, 29, 30, 31)
+    ]
+    refused = sum(_outcome_is_error(transforms.to_date, value) for value in dates)
+    assert _agrees({"kind": row_codec._K_DATE}, "date", transforms.to_date, dates) == ([], refused)
+    booleans = [0, 1, 2, -1, "1", "0", "true", "false", "True", "False", "TRUE", "yes", 1.0, "", None]
+    assert _agrees({"kind": row_codec._K_BOOL}, "bool", transforms.to_bool, booleans)[0] == []
+    for bits, pg_type in ((16, "int2"), (32, "int4"), (64, "int8")):
+        limit = 2 ** (bits - 1)
+        ints = [0, 1, -1, limit - 1, limit, -limit, -limit - 1, 2**63, 5.0, "5", True]
+        convert = _bounded(pg_type)
+        assert _agrees({"kind": row_codec._K_INT, "bits": bits}, pg_type, convert, ints)[0] == []
+    floats = [0.0, -0.0, 1.5, 1e308, math.inf, math.nan, 3, 2**1100, "1.5"]
+    assert _agrees({"kind": row_codec._K_FLOAT}, "float8", transforms.to_float, floats)[0] == []
+    texts = ["", "plain", "ünïcödé ✓", "a" * 10, "a" * 11, "nul\x00inside", 5, b"bytes"]
+    column = {"kind": row_codec._K_TEXT, "max_length": 10}
+    assert _agrees(column, "text", lambda v: transforms.to_text(v, max_length=10), texts)[0] == []
+
+
+def _bounded(pg_type: str):
+    from ops.legacy.convert import _bounded_int
+
+    return _bounded_int(pg_type)
+
+
+def test_references_use_the_shared_cache_and_refuse_what_python_refuses():
+    ns = ids.namespace("mingus.db", "users")
+    cache: dict = {}
+    column = {"kind": row_codec._K_REF, "cache": cache, "cache_size": 2, "namespace": ns}
+    for value in (1, 2, 3, 0, 2**48 - 1):
+        assert _encode_one(column, value) == ids.user_uuid(value).bytes
+    assert len(cache) == 2  # the cap holds
+    for value in (-1, 2**48, 5.0, "5"):
+        assert _encode_one(column, value) == "declined"
+    parents = {ids.user_uuid(1).bytes}
+    assert _encode_one({**column, "parents": parents}, 1) == ids.user_uuid(1).bytes
+    assert _encode_one({**column, "parents": parents}, 2) == "declined"  # a missing parent
+
+
+def test_a_conversion_that_raises_declines_the_row_and_the_python_path_names_it():
+    column = {"kind": row_codec._K_CALL, "pgtype": row_codec._PG_TYPES["numeric"], "func": transforms.to_display_money}
+    assert _load(_encode_one(column, "($1,234.50)"), "numeric") == Decimal("-1234.50")
+    assert _encode_one(column, "$1,23") == "declined"
+    column = {"kind": row_codec._K_JSON, "func": transforms.check_json}
+    assert _encode_one(column, '{"a": 0.10}') == b'\x01{"a": 0.10}'
+    assert _encode_one(column, "") == "declined"  # stored as NULL and counted, by the Python path
+    assert _encode_one(column, '{"a": NaN}') == "declined"
+
+
+# ---- whole rows of a generated sample, against the importer's Python path --------------------------------
+
+
+def _sample_rows(sample_dir, tmp_path_factory):
+    copy = readable_copy(sample_dir, tmp_path_factory.mktemp("codec-sample"))
+    for mapping in TABLE_MAPPINGS:
+        conn = sqlite3.connect(copy / mapping.source_file)
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({mapping.source_table})")]
+        rows = conn.execute(f"SELECT rowid, * FROM {mapping.source_table} ORDER BY rowid").fetchall()  # noqa: S608
+        conn.close()
+        yield mapping, columns, rows
+
+
+class _Plan:
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+
+def test_every_sample_row_the_encoder_adds_is_the_python_paths_row_byte_for_byte(
+    db, sample_dir, sample_settings, tmp_path_factory
+):
+    from django.db import connection
+
+    context = ImportContext(legacy_keyring=importer._legacy_keyring(), cache_cutoff_epoch=0)
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    use_converted_values(cursor)
+    compared = declined = 0
+    differing = []
+    for mapping, columns, rows in _sample_rows(sample_dir, tmp_path_factory):
+        converter = RowConverter(mapping=mapping, source_columns=columns, context=context)
+        checks = importer._compile_fast_checks(_Plan(mapping), converter)
+        if checks is None:
+            continue
+        seen = [{} for _ in checks.uniques]
+        encoder = row_codec.build_encoder(
+            converter=converter, cursor=cursor, not_null=checks.not_null, checks=checks.checks, parents=[],
+            uniques=checks.uniques, present=set(), seen=seen,
+        )  # fmt: skip
+        if encoder is None:
+            continue
+        python_seen = [{} for _ in checks.uniques]
+        for row in rows:
+            outcome = encoder.encode(row)
+            try:
+                values = converter.convert(row)
+                reason = importer._check_row(values, checks, [])
+                if reason is None and checks.uniques:
+                    reason = importer._first_of_key(values, row[0], checks, python_seen)
+            except (TransformError, ids.RowidOutOfRange):
+                values, reason = None, "refused"
+            if outcome == row_codec.DECLINED:
+                declined += 1
+                # The importer would now take the Python path, which records the key itself.
+                if values is not None and reason is None and checks.uniques:
+                    importer._first_of_key(values, row[0], checks, seen)
+                continue
+            compared += 1
+            if outcome is not None:  # a duplicate key, by the encoder's reckoning
+                if not (reason and reason[0] == "duplicate"):
+                    differing.append((mapping.target_table, row[0], "duplicate only in C", reason))
+                continue
+            if reason is not None:
+                differing.append((mapping.target_table, row[0], "added only by C", reason))
+                continue
+            encoder.add_values(values)
+            data = encoder.take()
+            added, python = _split_two(data)
+            for i, (a, b) in enumerate(zip(added, python, strict=True)):
+                if a != b and not (converter.pg_types[i] == "numeric" and _load(a, "numeric") == _load(b, "numeric")):
+                    if converter.pg_types[i] == "text" and converter.target_columns[i] == "encrypted_data":
+                        continue  # a fresh Fernet token every time: compared by plaintext below
+                    differing.append((mapping.target_table, row[0], converter.target_columns[i], a, b))
+    cursor.close()
+    assert differing == []
+    assert compared > 2000
+    assert declined < 0.03 * (compared + declined)
+
+
+def _split_two(data: bytes):
+    """Two consecutive COPY tuples as two lists of fields."""
+    count = struct.unpack("!h", data[:2])[0]
+    first, at = [], 2
+    for _ in range(count):
+        (size,) = struct.unpack("!i", data[at : at + 4])
+        at += 4
+        first.append(None if size < 0 else data[at : at + size])
+        at += max(size, 0)
+    return first, _split(data[at:])
