@@ -35,7 +35,7 @@ try:
 except ImportError:  # pragma: no cover - CI builds it; the Python path covers machines without a compiler
     _native = None
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 if _native is not None and getattr(_native, "ABI_VERSION", None) != ABI_VERSION:  # pragma: no cover
     _native = None  # an old build left in the venv: reinstall requirements/base.txt
 
@@ -269,3 +269,44 @@ def _referenced(kind: str) -> tuple[int, int]:
         return ids.namespace("mingus.db", "users")
     _, ref_file, ref_table = kind.split(":")
     return ids.namespace(ref_file, ref_table)
+
+
+class RowComparer:
+    """validate_import's quick check: a source row, encoded, against the target's COPY tuple.
+
+    ``same(row, target)`` is True when every field is byte for byte what the
+    import would have written (jsonb texts that differ are handed to the
+    validator's own JSON comparison); False means "compare the slow way", not
+    "differs". :func:`split_rows` cuts a binary ``COPY ... TO STDOUT`` stream
+    into ``(rowid, tuple bytes)``.
+    """
+
+    def __init__(self, native, json_equal: Callable[[str, str], bool]):
+        compare = native.compare
+        self.same = lambda row, target: compare(row, target, json_equal)
+
+
+def build_comparer(*, converter: RowConverter, json_equal: Callable[[str, str], bool]) -> RowComparer | None:
+    """The quick check for ``converter``'s table, or None (no compiled module, or a kind it does not take)."""
+    if _native is None:
+        return None
+    try:
+        columns = _columns(converter, [], [], [])
+    except _Unsupported:
+        return None
+    native = _native.Encoder(
+        namespace=converter.namespace,
+        columns=columns,
+        present=None,
+        decimal=_cents_to_decimal,
+        json_text_type=JsonText,
+        empty_json=transforms.EMPTY_JSON,
+        keys=None,
+        error_type=transforms.TransformError,
+    )
+    return RowComparer(native, json_equal)
+
+
+def split_rows(data: bytes, offset: int) -> tuple[list[tuple[int, bytes]], int, bool]:
+    """The complete tuples of a binary COPY TO stream from ``offset``: ``(rows, next offset, trailer seen)``."""
+    return _native.split_rows(data, offset)

@@ -59,7 +59,7 @@ from django.db.models import Count, Sum
 from mingus import crypto
 from mingus.db import quote_identifier as _quote
 from mingus.db_roles import runs_as_owner
-from ops.legacy import ids
+from ops.legacy import ids, row_codec
 from ops.legacy.convert import ImportContext, JsonText, RowConverter, describe_value
 from ops.legacy.importer import plan_email_policy
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
@@ -738,6 +738,9 @@ def _target_rows(checker: _TableChecker, low: int, high: int) -> Iterator[tuple[
     first_query = f"SELECT {select} FROM {target} WHERE id >= %s AND id <= %s ORDER BY id LIMIT {_PAGE}"  # noqa: S608
     rowid_of = ids.rowid_of
     connection.ensure_connection()
+    if checker.comparer is not None:
+        yield from _target_tuples(checker, lower, upper)
+        return
     # Binary results: psycopg's C loaders, not Django's Python-level timestamptz text loader.
     # (Django's own cursors bind parameters client-side, which rules binary results out.)
     with psycopg.Cursor(connection.connection) as cursor:
@@ -749,6 +752,66 @@ def _target_rows(checker: _TableChecker, low: int, high: int) -> Iterator[tuple[
             if len(rows) < _PAGE:
                 return
             cursor.execute(query, [rows[-1][0], upper], binary=True)
+
+
+def _target_tuples(checker: _TableChecker, lower: uuid.UUID, upper: uuid.UUID) -> list[tuple[int, bytes]]:
+    """``(rowid, binary COPY tuple)`` of the target rows between two ids, in id order.
+
+    Read whole before the first is handed out (a unit is about ``UNIT_ROWS``
+    rows): the checks query the same connection while the merge goes on.
+    """
+    query = psycopg.sql.SQL(
+        "COPY (SELECT {columns} FROM {target} WHERE id BETWEEN {lower} AND {upper} ORDER BY id) "
+        "TO STDOUT (FORMAT BINARY)"
+    ).format(
+        columns=psycopg.sql.SQL(checker.copy_list),
+        target=psycopg.sql.Identifier(checker.target_name),
+        lower=psycopg.sql.Literal(str(lower)),
+        upper=psycopg.sql.Literal(str(upper)),
+    )
+    data = bytearray()
+    tuples: list[tuple[int, bytes]] = []
+    done = False
+    start = len(row_codec.SIGNATURE)  # the first tuple follows the signature, flags and empty extension
+    with connection.connection.cursor() as cursor, cursor.copy(query) as copy:
+        for block in copy:
+            data += block
+            if len(data) < start:
+                continue
+            rows, start, done = row_codec.split_rows(data, start)
+            tuples += rows
+            del data[:start]
+            start = 0
+    if not done:
+        raise CannotValidate(f"the COPY of {checker.target_name} ended without its trailer")
+    return tuples
+
+
+def _tuple_loader(pg_types: list[str], uuids: set[int], jsons: set[int]) -> Callable[[bytes], tuple]:
+    """Binary COPY tuple bytes to the row ``_target_rows``'s SELECT gives: ``(id, *columns)``."""
+    from psycopg.adapt import Transformer
+    from psycopg.pq import Format
+
+    tx = Transformer()
+    types = ["bytea" if i in uuids else "text" if i in jsons else name for i, name in enumerate(pg_types)]
+    tx.set_loader_types([psycopg.postgres.types[name].oid for name in types], Format.BINARY)
+    width = len(pg_types)
+
+    def load(data: bytes) -> tuple:
+        fields, at = [], 2
+        for i in range(width):
+            size = int.from_bytes(data[at : at + 4], "big", signed=True)
+            at += 4
+            if size < 0:
+                fields.append(None)
+                continue
+            value = data[at : at + size]
+            at += size
+            fields.append(value[1:] if i in jsons else value)  # jsonb: a version byte, then the text
+        values = tx.load_sequence(fields)
+        return (uuid.UUID(bytes=values[0]), *values)
+
+    return load
 
 
 def _quarantined(table: _Table, low: int, high: int) -> dict[int, tuple[bool, str]]:
@@ -798,7 +861,7 @@ class _TableChecker:
             rowid = row[0]
             while pending is not None and pending[0] < rowid:
                 target_rows += 1
-                self.check_unexpected(pending[0], pending[1], outcome)
+                self.check_unexpected(pending[0], self.parsed(pending[1]), outcome)
                 pending = next(target, None)
             present = None
             if pending is not None and pending[0] == rowid:
@@ -811,14 +874,14 @@ class _TableChecker:
                 continue
             self.check(
                 row,
-                present,
+                self.parsed(present),
                 quarantine.pop(rowid, None) if quarantine else None,
                 extras.pop(rowid, None) if extras else None,
                 outcome,
             )
         while pending is not None:
             target_rows += 1
-            self.check_unexpected(pending[0], pending[1], outcome)
+            self.check_unexpected(pending[0], self.parsed(pending[1]), outcome)
             pending = next(target, None)
         outcome.source_rows += source_rows
         outcome.target_rows += target_rows
@@ -826,6 +889,13 @@ class _TableChecker:
     def matches_quickly(self, row: tuple, target: tuple, quarantine: dict, extras: dict) -> bool:
         """Whether the row is plainly equal to its target row; False means "look closer", not "differs"."""
         return False
+
+    # Set when target rows arrive as binary COPY tuples (see _KnownTableChecker.comparer).
+    comparer: row_codec.RowComparer | None = None
+
+    def parsed(self, target):
+        """The target row as the checks take it (None stays None)."""
+        return target
 
     def check_unexpected(self, rowid: int, target: tuple, outcome: _UnitOutcome) -> None:
         shown = _show_row(self.target_columns, target[1:])
@@ -886,6 +956,14 @@ class _KnownTableChecker(_TableChecker):
         self.expiring = table.expires_column is not None
         self.simple = not (self.json or self.inet or self.fernet)
         self.quick = self.simple and not self.has_extras
+        # With the compiled encoder, target rows come as binary COPY tuples and most rows are checked
+        # byte for byte against the source row encoded as the import writes it (Fernet tokens differ
+        # on every encryption, and extras and users take the careful path anyway).
+        if not (self.fernet or self.has_extras or self.is_users):
+            self.comparer = row_codec.build_comparer(converter=self.converter, json_equal=_json_texts_surely_equal)
+        if self.comparer is not None:
+            self.copy_list = ", ".join(_quote(c) for c in self.target_columns)
+            self._loader = _tuple_loader(self.converter.pg_types, set(self.uuids), set(self.json))
 
     def check(self, row: tuple, target, quarantine, extras, outcome: _UnitOutcome) -> None:
         converter = self.converter
@@ -913,8 +991,19 @@ class _KnownTableChecker(_TableChecker):
         if self.has_extras:
             self._check_extras(row, extras, outcome)
 
+    def parsed(self, target):
+        if self.comparer is None or target is None:
+            return target
+        return self._loader(target)
+
     def matches_quickly(self, row: tuple, target: tuple, quarantine: dict, extras: dict) -> bool:
         # The common case in as few steps as possible; anything unusual goes through check().
+        if self.comparer is not None:
+            if quarantine and row[0] in quarantine:
+                return False
+            if self.expiring and self.converter.is_expired(row):
+                return False
+            return self.comparer.same(row, target)
         if not self.quick or (quarantine and row[0] in quarantine):
             return False
         if self.expiring and self.converter.is_expired(row):

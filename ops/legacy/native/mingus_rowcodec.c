@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ABI_VERSION 2
+#define ABI_VERSION 3
 
 /* Column kinds (mirrored in row_codec.py). */
 enum {
@@ -1031,6 +1031,130 @@ failed:
     return NULL;
 }
 
+/*
+ * compare(row, target, json_equal) -> bool: whether the row, encoded, is the target's COPY tuple
+ * (validate_import's quick check). jsonb fields whose texts differ are passed to
+ * json_equal(source text, target text); False means "look closer", not "differs".
+ */
+static PyObject *
+Encoder_compare(Encoder *self, PyObject *args)
+{
+    PyObject *row, *json_equal, *duplicate;
+    Py_buffer target;
+    if (!PyArg_ParseTuple(args, "Oy*O", &row, &target, &json_equal))
+        return NULL;
+    Py_ssize_t start = self->len;
+    int outcome = encode_one(self, row, &duplicate);
+    if (outcome < 0) {
+        PyBuffer_Release(&target);
+        return NULL;
+    }
+    if (outcome == DUPLICATE)
+        Py_DECREF(duplicate);
+    int same = 0;
+    if (outcome == ADDED) {
+        const unsigned char *a = (const unsigned char *)self->buf + start, *b = target.buf;
+        Py_ssize_t alen = self->len - start, blen = target.len, ai = 2, bi = 2;
+        same = alen >= 2 && blen >= 2 && memcmp(a, b, 2) == 0;
+        for (Py_ssize_t i = 0; same && i < self->ncolumns; i++) {
+            if (ai + 4 > alen || bi + 4 > blen) {
+                same = 0;
+                break;
+            }
+            int32_t asize = (int32_t)((uint32_t)a[ai] << 24 | a[ai + 1] << 16 | a[ai + 2] << 8 | a[ai + 3]);
+            int32_t bsize = (int32_t)((uint32_t)b[bi] << 24 | b[bi + 1] << 16 | b[bi + 2] << 8 | b[bi + 3]);
+            ai += 4;
+            bi += 4;
+            Py_ssize_t an = asize < 0 ? 0 : asize, bn = bsize < 0 ? 0 : bsize;
+            if (ai + an > alen || bi + bn > blen) {
+                same = 0;
+                break;
+            }
+            if (asize != bsize || memcmp(a + ai, b + bi, an) != 0) {
+                same = 0;
+                if (self->columns[i].kind == K_JSON && asize > 0 && bsize > 0) {
+                    PyObject *verdict = PyObject_CallFunction(json_equal, "s#s#", a + ai + 1, an - 1, b + bi + 1,
+                                                              bn - 1);
+                    if (verdict == NULL) {
+                        self->len = start;
+                        PyBuffer_Release(&target);
+                        return NULL;
+                    }
+                    same = PyObject_IsTrue(verdict) == 1;
+                    Py_DECREF(verdict);
+                }
+            }
+            ai += an;
+            bi += bn;
+        }
+        same = same && ai == alen && bi == blen;
+        self->encoded--;
+    }
+    self->len = start;
+    PyBuffer_Release(&target);
+    return PyBool_FromLong(same);
+}
+
+/*
+ * split_rows(data, offset) -> (rows, offset, done): the complete tuples of a binary COPY TO
+ * stream from offset on, each as (rowid, tuple bytes), the rowid read from the first field
+ * (the row's UUID, ops/legacy/ids.py rowid_of); done once the trailer is reached.
+ */
+static PyObject *
+split_rows(PyObject *module, PyObject *args)
+{
+    Py_buffer data;
+    Py_ssize_t at;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &at))
+        return NULL;
+    const unsigned char *p = data.buf;
+    Py_ssize_t size = data.len;
+    PyObject *rows = PyList_New(0);
+    int done = 0;
+    while (rows != NULL && at + 2 <= size) {
+        int16_t count = (int16_t)(p[at] << 8 | p[at + 1]);
+        if (count == -1) {
+            done = 1;
+            at += 2;
+            break;
+        }
+        Py_ssize_t end = at + 2;
+        int complete = 1;
+        uint64_t high = 0, low = 0;
+        for (int i = 0; i < count; i++) {
+            if (end + 4 > size) {
+                complete = 0;
+                break;
+            }
+            int32_t n = (int32_t)((uint32_t)p[end] << 24 | p[end + 1] << 16 | p[end + 2] << 8 | p[end + 3]);
+            end += 4;
+            if (n > 0 && end + n > size) {
+                complete = 0;
+                break;
+            }
+            if (i == 0 && n == 16)
+                for (int k = 0; k < 8; k++) {
+                    high = high << 8 | p[end + k];
+                    low = low << 8 | p[end + 8 + k];
+                }
+            if (n > 0)
+                end += n;
+        }
+        if (!complete)
+            break;
+        uint64_t rowid = ((high >> 16) & 0xFFFFFFFFull) << 16 | (high & 0xFFF) << 4 | ((low >> 58) & 0xF);
+        PyObject *item = Py_BuildValue("(Ky#)", (unsigned long long)rowid, p + at, end - at);
+        if (item == NULL || PyList_Append(rows, item) < 0)
+            Py_CLEAR(rows);
+        Py_XDECREF(item);
+        at = end;
+    }
+    PyBuffer_Release(&data);
+    if (rows == NULL)
+        return NULL;
+    return Py_BuildValue("(Nni)", rows, at, done);
+}
+
 static PyObject *
 Encoder_write(Encoder *self, PyObject *data)
 {
@@ -1275,6 +1399,8 @@ static PyMethodDef Encoder_methods[] = {
      "encode(row) -> None when added, PRESENT, DECLINED, or (unique number, key, first rowid)"},
     {"encode_many", (PyCFunction)Encoder_encode_many, METH_VARARGS,
      "encode_many(rows, inserted) -> (rows present, [(row, DECLINED or duplicate triple)])"},
+    {"compare", (PyCFunction)Encoder_compare, METH_VARARGS,
+     "compare(row, target tuple bytes, json_equal) -> whether the encoded row is the target's"},
     {"write", (PyCFunction)Encoder_write, METH_O, "append bytes already in COPY format"},
     {"take", (PyCFunction)Encoder_take, METH_NOARGS, "the buffered bytes, emptying the buffer"},
     {NULL},
@@ -1299,8 +1425,14 @@ static PyTypeObject EncoderType = {
     .tp_getset = Encoder_getset,
 };
 
+static PyMethodDef module_methods[] = {
+    {"split_rows", split_rows, METH_VARARGS, "split_rows(data, offset) -> ([(rowid, tuple bytes)], offset, done)"},
+    {NULL},
+};
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "mingus_rowcodec", "The import's row encoder (ops/legacy/row_codec.py).", -1, NULL,
+    PyModuleDef_HEAD_INIT, "mingus_rowcodec", "The import's row encoder (ops/legacy/row_codec.py).", -1,
+    module_methods,
 };
 
 PyMODINIT_FUNC
