@@ -174,7 +174,12 @@ def describe_value(value) -> list:
 class RowConverter:
     """Converts rows of one known legacy table; see the module docstring."""
 
-    def __init__(self, *, mapping: TableMapping, source_columns: list[str], context: ImportContext):
+    def __init__(
+        self, *, mapping: TableMapping, source_columns: list[str], context: ImportContext, plaintexts: bool = False
+    ):
+        # plaintexts: Fernet columns give the decrypted bytes instead of a new token (validate_import
+        # compares plaintexts, and a fresh encryption per row would be wasted).
+        self.plaintexts = plaintexts
         self.mapping = mapping
         self.source_columns = source_columns
         self.context = context
@@ -415,7 +420,7 @@ class RowConverter:
             plaintext = self.context.legacy_keyring.decrypt(token)
         except InvalidToken:
             raise TransformError("undecryptable", "no legacy key decrypts this token") from None
-        return crypto.encrypt_bytes(plaintext)
+        return plaintext if self.plaintexts else crypto.encrypt_bytes(plaintext)
 
 
 _INT_RANGES = {"int2": 2**15, "int4": 2**31, "int8": 2**63}

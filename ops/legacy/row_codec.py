@@ -35,7 +35,7 @@ try:
 except ImportError:  # pragma: no cover - CI builds it; the Python path covers machines without a compiler
     _native = None
 
-ABI_VERSION = 3
+ABI_VERSION = 4
 if _native is not None and getattr(_native, "ABI_VERSION", None) != ABI_VERSION:  # pragma: no cover
     _native = None  # an old build left in the venv: reinstall requirements/base.txt
 

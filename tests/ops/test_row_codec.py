@@ -352,3 +352,48 @@ def _split_two(data: bytes):
         first.append(None if size < 0 else data[at : at + size])
         at += max(size, 0)
     return first, _split(data[at:])
+
+
+# ---- the snapshot reader -----------------------------------------------------------------------------------
+
+
+def test_the_compiled_reader_gives_the_very_rows_sqlite3_gives_for_every_sample_table(sample_dir, tmp_path_factory):
+    from ops.legacy import snapshot_rows
+
+    assert snapshot_rows._Reader is not None
+    copy = readable_copy(sample_dir, tmp_path_factory.mktemp("reader-sample"))
+    checked = 0
+    for mapping in TABLE_MAPPINGS:
+        path = copy / mapping.source_file
+        conn = sqlite3.connect(path)
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({mapping.source_table})")]
+        expected = conn.execute(
+            f"SELECT rowid, * FROM {mapping.source_table} WHERE rowid BETWEEN 2 AND 3000 ORDER BY rowid"  # noqa: S608
+        ).fetchall()
+        conn.close()
+        args = {"path": path, "table": mapping.source_table, "columns": columns, "first": 2, "last": 3000}
+        actual = [row for rows in snapshot_rows.read_row_batches(**args, safe_text=False) for row in rows]
+        assert actual == expected
+        assert [tuple(map(type, row)) for row in actual] == [tuple(map(type, row)) for row in expected]
+        checked += len(actual)
+    assert checked > 2000
+
+
+def test_the_compiled_reader_says_undecodable_text_and_keeps_blobs_and_reals(tmp_path):
+    from ops.legacy import snapshot_rows
+
+    path = tmp_path / "odd.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (a, b, c, d)")
+    conn.execute("INSERT INTO t VALUES (?, ?, ?, ?)", (b"\x00\xffblob", 1.5, 2**63 - 1, None))
+    conn.execute("INSERT INTO t VALUES (?, ?, ?, ?)", ("nul\x00inside", "ünï", -(2**63), 0.1))
+    conn.execute("INSERT INTO t VALUES (CAST(x'ff61' AS TEXT), 1, 2, 3)")
+    conn.commit()
+    conn.close()
+    args = {"path": path, "table": "t", "columns": ["a", "b", "c", "d"]}
+    rows = [row for rows in snapshot_rows.read_row_batches(**args, first=1, last=2, safe_text=False) for row in rows]
+    assert rows == [(1, b"\x00\xffblob", 1.5, 2**63 - 1, None), (2, "nul\x00inside", "ünï", -(2**63), 0.1)]
+    with pytest.raises(snapshot_rows.UndecodableText):
+        list(snapshot_rows.read_row_batches(**args, first=1, last=3, safe_text=False))
+    (row,) = [row for rows in snapshot_rows.read_row_batches(**args, first=3, last=3, safe_text=True) for row in rows]
+    assert isinstance(row[1], transforms.BadText) and row[1].raw == b"\xffa"

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ABI_VERSION 3
+#define ABI_VERSION 4
 
 /* Column kinds (mirrored in row_codec.py). */
 enum {
@@ -1425,6 +1425,169 @@ static PyTypeObject EncoderType = {
     .tp_getset = Encoder_getset,
 };
 
+/* ---- Reader: rows of a snapshot, as Python's sqlite3 module would make them ------------------------ */
+
+#ifndef MINGUS_NO_SQLITE
+#include <sqlite3.h>
+
+static PyObject *UndecodableTextError;
+
+typedef struct {
+    PyObject_HEAD
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    int done;
+} Reader;
+
+static void
+reader_close(Reader *self)
+{
+    if (self->stmt != NULL) {
+        sqlite3_finalize(self->stmt);
+        self->stmt = NULL;
+    }
+    if (self->db != NULL) {
+        sqlite3_close(self->db);
+        self->db = NULL;
+    }
+    self->done = 1;
+}
+
+/* Reader(uri, query, first, last): uri is a file: URI (immutable=1 for a snapshot) */
+static int
+Reader_init(Reader *self, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"uri", "query", "first", "last", NULL};
+    const char *uri, *query;
+    long long first, last;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ssLL", names, &uri, &query, &first, &last))
+        return -1;
+    reader_close(self);
+    self->done = 0;
+    int rc = sqlite3_open_v2(uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(self->db, query, -1, &self->stmt, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(self->stmt, 1, first);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(self->stmt, 2, last);
+    if (rc != SQLITE_OK) {
+        PyErr_Format(PyExc_OSError, "cannot read %s: %s", uri, self->db ? sqlite3_errmsg(self->db) : "out of memory");
+        reader_close(self);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+column_value(sqlite3_stmt *stmt, int i)
+{
+    switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER:
+        return PyLong_FromLongLong(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT:
+        return PyFloat_FromDouble(sqlite3_column_double(stmt, i));
+    case SQLITE_TEXT: {
+        const char *text = (const char *)sqlite3_column_text(stmt, i);
+        int size = sqlite3_column_bytes(stmt, i);
+        PyObject *value = PyUnicode_DecodeUTF8(text, size, "strict");
+        if (value == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+            PyErr_Clear();
+            PyErr_SetString(UndecodableTextError, "a TEXT value is not valid UTF-8");
+        }
+        return value;
+    }
+    case SQLITE_BLOB: {
+        const void *blob = sqlite3_column_blob(stmt, i);
+        return PyBytes_FromStringAndSize(blob, sqlite3_column_bytes(stmt, i));
+    }
+    default:
+        Py_RETURN_NONE;
+    }
+}
+
+/* fetch(n) -> a list of up to n row tuples; an empty list at the end */
+static PyObject *
+Reader_fetch(Reader *self, PyObject *arg)
+{
+    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *rows = PyList_New(0);
+    if (rows == NULL)
+        return NULL;
+    while (!self->done && PyList_GET_SIZE(rows) < n) {
+        int rc;
+        Py_BEGIN_ALLOW_THREADS
+        rc = sqlite3_step(self->stmt);
+        Py_END_ALLOW_THREADS
+        if (rc == SQLITE_DONE) {
+            reader_close(self);
+            break;
+        }
+        if (rc != SQLITE_ROW) {
+            PyErr_Format(PyExc_OSError, "reading the snapshot failed: %s", sqlite3_errmsg(self->db));
+            reader_close(self);
+            Py_DECREF(rows);
+            return NULL;
+        }
+        int width = sqlite3_column_count(self->stmt);
+        PyObject *row = PyTuple_New(width);
+        if (row == NULL) {
+            Py_DECREF(rows);
+            return NULL;
+        }
+        for (int i = 0; i < width; i++) {
+            PyObject *value = column_value(self->stmt, i);
+            if (value == NULL) {
+                Py_DECREF(row);
+                Py_DECREF(rows);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(row, i, value);
+        }
+        int failed = PyList_Append(rows, row);
+        Py_DECREF(row);
+        if (failed) {
+            Py_DECREF(rows);
+            return NULL;
+        }
+    }
+    return rows;
+}
+
+static PyObject *
+Reader_close(Reader *self, PyObject *Py_UNUSED(ignored))
+{
+    reader_close(self);
+    Py_RETURN_NONE;
+}
+
+static void
+Reader_dealloc(Reader *self)
+{
+    reader_close(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef Reader_methods[] = {
+    {"fetch", (PyCFunction)Reader_fetch, METH_O, "fetch(n) -> up to n row tuples ([] at the end)"},
+    {"close", (PyCFunction)Reader_close, METH_NOARGS, "close the database"},
+    {NULL},
+};
+
+static PyTypeObject ReaderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mingus_rowcodec.Reader",
+    .tp_basicsize = sizeof(Reader),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Rows of one query over a SQLite file, as tuples of int, float, str, bytes and None.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Reader_init,
+    .tp_dealloc = (destructor)Reader_dealloc,
+    .tp_methods = Reader_methods,
+};
+#endif
+
 static PyMethodDef module_methods[] = {
     {"split_rows", split_rows, METH_VARARGS, "split_rows(data, offset) -> ([(rowid, tuple bytes)], offset, done)"},
     {NULL},
@@ -1446,6 +1609,19 @@ PyInit_mingus_rowcodec(void)
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
+#ifndef MINGUS_NO_SQLITE
+    if (PyType_Ready(&ReaderType) < 0)
+        return NULL;
+    UndecodableTextError = PyErr_NewException("mingus_rowcodec.UndecodableText", PyExc_ValueError, NULL);
+    if (UndecodableTextError == NULL)
+        return NULL;
+    Py_INCREF(&ReaderType);
+    if (PyModule_AddObject(m, "Reader", (PyObject *)&ReaderType) < 0 ||
+        PyModule_AddObject(m, "UndecodableText", UndecodableTextError) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+#endif
     Py_INCREF(&EncoderType);
     if (PyModule_AddObject(m, "Encoder", (PyObject *)&EncoderType) < 0 ||
         PyModule_AddIntConstant(m, "ABI_VERSION", ABI_VERSION) < 0 ||
