@@ -7,6 +7,7 @@ silently different value.
 """
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -15,7 +16,7 @@ from career.models import CareerProfile
 from finance.models import DailyCashflow, UserExpenseDueDate, UserIncomeDueDate
 from health.models import UserHealthCheckin
 from mingus.accounts.models import User, UserProfile
-from ops.legacy import ids
+from ops.legacy import ids, row_codec
 from ops.models import (
     Alert,
     AnalyticsEvent,
@@ -73,6 +74,16 @@ def test_mingus_datetimes_with_and_without_microseconds_become_exact_aware_utc(d
     with connection.cursor() as cursor:
         cursor.execute("SELECT extract(epoch FROM created_at) FROM users WHERE id = %s", [ids.user_uuid(1)])
         assert cursor.fetchone()[0] == datetime(2024, 3, 5, 6, 7, 8, tzinfo=UTC).timestamp()
+
+
+def test_the_import_report_names_the_row_encoder_that_did_the_work(db, legacy):
+    legacy.user(1)
+    legacy.insert("mingus.db", "daily_cashflow", user_id=1, date="2024-01-02", income=12.5, created_at=CREATED)
+
+    result = run_import(legacy.path)
+
+    assert result.report["row_encoder"] == row_codec.codec_status() == "compiled"
+    assert DailyCashflow.objects.get(user_id=ids.user_uuid(1)).income == Decimal("12.50")
 
 
 def test_audit_log_epoch_integer_becomes_the_exact_instant(db, legacy):

@@ -76,7 +76,10 @@ def _summary(report: dict, *, resumed: bool) -> str:
         f"{totals['quarantined']:>9} {totals['skipped']:>9}"
     )
     lines.append(f"placeholder accounts created for deleted users: {report['placeholders_created']}")
-    lines.append(f"timings (s): {report['timings']}, load rows/s: {report['rows_per_second']}")
+    lines.append(
+        f"timings (s): {report['timings']}, load rows/s: {report['rows_per_second']}, "
+        f"row encoder: {report['row_encoder']}"
+    )
     if report["dry_run"]:
         lines.append("DRY RUN: everything above was rolled back; the database is unchanged.")
     else:
