@@ -312,12 +312,9 @@ def _execute(*, run, snapshot, only, batch_size, workers, cutoff, dry_run, progr
     plans = _plan(snapshot=snapshot, only=only, batch_size=batch_size)
     # With worker processes ahead, the two scans over every user run in a child process: in
     # this one, the memory they free would stay mapped and be counted again in every worker.
-    scans = [
-        (plan_email_policy, {"snapshot": snapshot}),
-        (find_orphaned_user_ids, {"snapshot": snapshot, "plans": plans}),
-    ]
-    in_children = _in_children if workers > 1 and not dry_run else _here
-    context.email_policy, orphans = in_children(scans)
+    in_child = _in_child if workers > 1 and not dry_run else _here
+    context.email_policy = in_child(plan_email_policy, snapshot=snapshot)
+    orphans = in_child(find_orphaned_user_ids, snapshot=snapshot, plans=plans)
     timings["plan"] = time.monotonic() - started - sum(timings.values())
     progress("plan", {"tables": [(p.key, p.row_count) for p in plans.values()]})
 
@@ -336,16 +333,15 @@ def _execute(*, run, snapshot, only, batch_size, workers, cutoff, dry_run, progr
     return _finish(run=run, plans=plans, timings=timings, dry_run=False)
 
 
-def _here(calls: list[tuple[Callable, dict]]) -> list:
-    return [function(**kwargs) for function, kwargs in calls]
+def _here(function: Callable, /, **kwargs):
+    return function(**kwargs)
 
 
-def _in_children(calls: list[tuple[Callable, dict]]) -> list:
-    """Each ``function(**kwargs)`` computed in a forked child process, side by side; results come back pickled."""
+def _in_child(function: Callable, /, **kwargs):
+    """``function(**kwargs)`` computed in a forked child process; its result comes back pickled."""
     connections.close_all()  # never share a connection with a forked process
-    with ProcessPoolExecutor(max_workers=len(calls), mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(function, **kwargs) for function, kwargs in calls]
-        return [future.result() for future in futures]
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(function, **kwargs).result()
 
 
 def _return_freed_memory() -> None:
@@ -709,7 +705,6 @@ def process_unit(key: str, rowid_from: int, rowid_to: int) -> UnitResult:
         if _fast_checks(plan) is not None:
             try:
                 with transaction.atomic():
-                    _commit_without_waiting()
                     result = _load_unit_fast(plan, rowid_from, rowid_to)
             except (UndecodableText, psycopg.Error, DatabaseError) as exc:
                 # Something the Python checks did not foresee, typically a unique key
@@ -720,12 +715,10 @@ def process_unit(key: str, rowid_from: int, rowid_to: int) -> UnitResult:
         if result is None:
             try:
                 with transaction.atomic():
-                    _commit_without_waiting()
                     result = _load_unit(plan, rowid_from, rowid_to, safe_text=False)
             except UndecodableText:
                 # Some TEXT is not valid UTF-8: read this chunk again, value by value.
                 with transaction.atomic():
-                    _commit_without_waiting()
                     result = _load_unit(plan, rowid_from, rowid_to, safe_text=True)
     except Exception as exc:
         # Plain text crosses the process boundary; driver exceptions may not pickle.
@@ -1225,18 +1218,6 @@ def _move_stage(cursor, plan: TablePlan, converter, stage: str) -> list[tuple[in
     if conflicts:
         rejected.extend(_describe_conflicts(cursor, plan, converter, stage, conflicts))
     return rejected
-
-
-def _commit_without_waiting() -> None:
-    """Let this chunk's commit return before its WAL reaches the disk.
-
-    Safe for the import's bookkeeping: a chunk's rows and its ``ImportChunk``
-    row commit together, so a crash can only lose whole chunks, which the next
-    run redoes; and the run's final commit (status succeeded) waits as usual,
-    which flushes every chunk's WAL before it.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _skip_row_triggers(cursor) -> None:
