@@ -1011,16 +1011,12 @@ class _Chunk:
 
 def _encode_rows(plan, converter, encoder, copy, rowid_from: int, rowid_to: int, chunk: _Chunk) -> None:
     """The fast path's loop with the C encoder: declined rows take the Python conversion, one by one."""
-    result, failures, skipped, extras, inserted = (
-        chunk.result,
-        chunk.failures,
-        chunk.skipped,
-        chunk.extras,
-        chunk.inserted,
-    )
-    present, checks, parents, seen = chunk.present, chunk.checks, chunk.parents, chunk.seen
+    result, inserted = chunk.result, chunk.inserted
     expiring = converter.spec.expires_column is not None
     with_extras = bool(converter.extra_columns)
+    # Row by row where order matters: expired rows are skipped first, extras follow each added row,
+    # and a declined row must claim its unique keys before the rows after it (first by rowid wins).
+    row_by_row = expiring or with_extras or bool(chunk.checks.uniques)
     encoder.write(row_codec.SIGNATURE)
     batches = read_row_batches(
         path=_STATE.snapshot[plan.source_file],
@@ -1032,57 +1028,60 @@ def _encode_rows(plan, converter, encoder, copy, rowid_from: int, rowid_to: int,
     )
     for rows in batches:
         result.read += len(rows)
-        if expiring or with_extras:
-            # Row by row: expired cache rows are skipped first, and extras follow each added row.
-            others = []
+        if row_by_row:
             for row in rows:
                 if expiring and converter.is_expired(row):
-                    skipped["expired cache entry"] += 1
+                    chunk.skipped["expired cache entry"] += 1
                     continue
                 outcome = encoder.encode(row)
                 if outcome is None:
                     inserted.append(row[0])
                     if with_extras and (extra := converter.extras(row)):
-                        extras.append((row[0], extra))
+                        chunk.extras.append((row[0], extra))
                 elif outcome == row_codec.PRESENT:
                     result.present += 1
                 else:
-                    others.append((row, outcome))
+                    _settle_row(converter, encoder, row, outcome, chunk)
         else:
             count, others = encoder.encode_many(rows, inserted)
             result.present += count
-        for row, outcome in others:
-            rowid = row[0]
-            if outcome != row_codec.DECLINED:
-                number, key, first = outcome
-                _positions, name, columns = checks.uniques[number]
-                shown = key if type(key) is tuple else (key,)
-                failures.append((rowid, "duplicate", _duplicate_reason(name, columns, shown, f"legacy row {first}")))
-                continue
-            try:
-                values = converter.convert(row)
-            except TransformError as exc:
-                failures.append((rowid, exc.code, exc.message))
-                continue
-            except ids.RowidOutOfRange as exc:
-                failures.append((rowid, "bad_rowid", str(exc)))
-                continue
-            reason = _check_fast_row(values, rowid, present, checks, parents, seen, result)
-            if reason is False:
-                continue
-            if reason is not None:
-                failures.append((rowid, *reason))
-                continue
-            encoder.add_values(values)
-            inserted.append(rowid)
-            if with_extras and (extra := converter.extras(row)):
-                extras.append((rowid, extra))
+            for row, outcome in others:
+                _settle_row(converter, encoder, row, outcome, chunk)
         if encoder.size > _COPY_BLOCK:
             copy.write(encoder.take())
     encoder.write(row_codec.TRAILER)
     copy.write(encoder.take())
-    # Rows the Python path took were added after their batch: the ranges want rowid order.
+    # In batch mode the rows the Python path took were added after their batch: ranges want rowid order.
     inserted.sort()
+
+
+def _settle_row(converter, encoder, row: tuple, outcome, chunk: _Chunk) -> None:
+    """A row the encoder did not add: a duplicate key it found, or a declined row for the Python path."""
+    rowid = row[0]
+    if outcome != row_codec.DECLINED:
+        number, key, first = outcome
+        _positions, name, columns = chunk.checks.uniques[number]
+        shown = key if type(key) is tuple else (key,)
+        chunk.failures.append((rowid, "duplicate", _duplicate_reason(name, columns, shown, f"legacy row {first}")))
+        return
+    try:
+        values = converter.convert(row)
+    except TransformError as exc:
+        chunk.failures.append((rowid, exc.code, exc.message))
+        return
+    except ids.RowidOutOfRange as exc:
+        chunk.failures.append((rowid, "bad_rowid", str(exc)))
+        return
+    reason = _check_fast_row(values, rowid, chunk.present, chunk.checks, chunk.parents, chunk.seen, chunk.result)
+    if reason is False:
+        return
+    if reason is not None:
+        chunk.failures.append((rowid, *reason))
+        return
+    encoder.add_values(values)
+    chunk.inserted.append(rowid)
+    if converter.extra_columns and (extra := converter.extras(row)):
+        chunk.extras.append((rowid, extra))
 
 
 # Bytes of encoded rows handed to COPY at a time.

@@ -142,3 +142,22 @@ def test_the_scans_before_forking_run_in_a_child_and_return_their_result(transac
     assert _in_child(os.getpid) != os.getpid()
     assert _in_child(dict, orphans=[3, 5]) == {"orphans": [3, 5]}
     assert ImportRun.objects.count() == 0  # the parent's connection, closed before the fork, opens again
+
+
+def test_an_import_without_the_compiled_encoder_ends_in_the_same_state(transactional_db, sample_dir, monkeypatch):
+    from ops.legacy import row_codec, snapshot_rows
+
+    compiled = run_import(sample_dir, workers=1, batch_size=200)
+    assert compiled.report["row_encoder"] == "compiled"
+    compiled_state = state()
+    rollback_import(run_id=compiled.run_id)
+    assert_empty()
+
+    # A machine without a C compiler: the Python converter and sqlite3 do everything.
+    monkeypatch.setattr(row_codec, "_native", None)
+    monkeypatch.setattr(snapshot_rows, "_Reader", None)
+    python = run_import(sample_dir, workers=1, batch_size=200)
+
+    assert python.report["row_encoder"] == "python"
+    assert python.report["totals"] == compiled.report["totals"]
+    assert_same_state(state(), compiled_state)

@@ -86,6 +86,22 @@ def test_the_import_report_names_the_row_encoder_that_did_the_work(db, legacy):
     assert DailyCashflow.objects.get(user_id=ids.user_uuid(1)).income == Decimal("12.50")
 
 
+def test_the_first_cashflow_day_by_rowid_wins_even_when_the_encoder_leaves_it_to_python(db, legacy):
+    legacy.user(1)
+    # An ISO week date is a timestamp Python reads and the C encoder declines: this row takes the
+    # Python path, after the encoder has seen the next row of its batch.
+    first = legacy.insert(
+        "mingus.db", "daily_cashflow", user_id=1, date="2024-01-02", income=1.0, created_at="2024-W01-2 00:00:00"
+    )
+    second = legacy.insert("mingus.db", "daily_cashflow", user_id=1, date="2024-01-02", income=2.0, created_at=CREATED)
+
+    run_import(legacy.path)
+
+    assert get(DailyCashflow, "mingus.db", "daily_cashflow", first).income == Decimal("1.00")
+    assert quarantined("mingus.db", "daily_cashflow", second).reason_code == "duplicate"
+    assert f"legacy row {first}" in quarantined("mingus.db", "daily_cashflow", second).reason
+
+
 def test_audit_log_epoch_integer_becomes_the_exact_instant(db, legacy):
     legacy.user(1)
     rowid = legacy.insert("mingus.db", "audit_logs", user_id=1, action="login", created_at=1736942400)
