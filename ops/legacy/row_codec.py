@@ -7,11 +7,12 @@ foreign-key and already-present checks, for every value the Python converter
 (:mod:`ops.legacy.convert`) accepts unchanged or by one of its documented
 rules. Anything else it *declines*: that row takes the Python path, which
 converts it or says why it cannot be converted. So the C code never decides
-an error or a quarantine reason, and a rule it does not implement exactly
-(the noise tolerance of money beyond the common cases, ISO week dates,
-non-ASCII dates...) is simply declined. Conversions it does not implement
-(JSON checks, offsets, Fernet tokens, ...) it calls in Python and encodes
-their results. ``tests/ops/test_row_codec.py`` holds the two paths equal.
+an error or a quarantine reason, and a case it does not implement exactly
+(ISO week dates, dates in non-ASCII digits, the empty JSON text, ...) is
+simply declined. Conversions it does not implement (JSON checks, US dates,
+display amounts, IP addresses, Fernet tokens, ...) it calls in Python and
+encodes their results. ``tests/ops/test_row_codec.py`` holds the two paths
+equal.
 
 Without the compiled module (a machine with no C compiler) the import runs
 the Python path alone: the same results, about half the speed.

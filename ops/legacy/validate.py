@@ -54,6 +54,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections, models
 from django.db.models import Count, Sum
+from psycopg.adapt import Transformer
+from psycopg.pq import Format
 
 from mingus import crypto
 from mingus.db import quote_identifier as _quote
@@ -804,9 +806,6 @@ def _target_tuples(checker: _TableChecker, lower: uuid.UUID, upper: uuid.UUID) -
 
 def _tuple_loader(pg_types: list[str], uuids: set[int], jsons: set[int]) -> Callable[[bytes], tuple]:
     """Binary COPY tuple bytes to the row ``_target_rows``'s SELECT gives: ``(id, *columns)``."""
-    from psycopg.adapt import Transformer
-    from psycopg.pq import Format
-
     tx = Transformer()
     types = ["bytea" if i in uuids else "text" if i in jsons else name for i, name in enumerate(pg_types)]
     tx.set_loader_types([psycopg.postgres.types[name].oid for name in types], Format.BINARY)
