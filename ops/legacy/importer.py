@@ -776,14 +776,19 @@ class _UnknownTableConverter:
 
 
 def _read_rows(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> Iterator[tuple]:
-    return read_rows(
-        path=_STATE.snapshot[plan.source_file],
-        table=plan.source_table,
-        columns=plan.columns,
-        first=rowid_from,
-        last=rowid_to,
-        safe_text=safe_text,
-    )
+    return read_rows(**_snapshot_range(plan, rowid_from, rowid_to, safe_text=safe_text))
+
+
+def _snapshot_range(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> dict:
+    """The arguments of ``read_rows`` / ``read_row_batches`` for one chunk of ``plan``'s snapshot."""
+    return {
+        "path": _STATE.snapshot[plan.source_file],
+        "table": plan.source_table,
+        "columns": plan.columns,
+        "first": rowid_from,
+        "last": rowid_to,
+        "safe_text": safe_text,
+    }
 
 
 def _converted_rows(plan, converter, rowid_from, rowid_to, safe_text, result, failures, skipped):
@@ -797,15 +802,20 @@ def _converted_rows(plan, converter, rowid_from, rowid_to, safe_text, result, fa
         if converter.is_expired(row):
             skipped["expired cache entry"] += 1
             continue
-        try:
-            values = converter.convert(row)
-        except TransformError as exc:
-            failures.append((row[0], exc.code, exc.message))
-            continue
-        except ids.RowidOutOfRange as exc:
-            failures.append((row[0], "bad_rowid", str(exc)))
-            continue
-        yield row, values
+        values = _convert(converter, row, failures)
+        if values is not None:
+            yield row, values
+
+
+def _convert(converter, row: tuple, failures: list[tuple[int, str, str]]) -> list | None:
+    """The converted row, or None with the reason it does not convert recorded in ``failures``."""
+    try:
+        return converter.convert(row)
+    except TransformError as exc:
+        failures.append((row[0], exc.code, exc.message))
+    except ids.RowidOutOfRange as exc:
+        failures.append((row[0], "bad_rowid", str(exc)))
+    return None
 
 
 def _load_unit(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> UnitResult:
@@ -957,7 +967,7 @@ def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResu
     seen: list[dict] = [{} for _ in checks.uniques]
     inserted: list[int] = []
     columns = ", ".join(_quote(c) for c in converter.target_columns)
-    with_extras = bool(converter.extra_columns)
+    chunk = _Chunk(result, failures, skipped, extras, inserted, present, checks, parents, seen)
     # Rows stream into the COPY as they pass their checks: memory stays flat in the chunk size.
     with connection.connection.cursor() as cursor:
         _skip_row_triggers(cursor)
@@ -978,25 +988,16 @@ def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResu
                 for row, values in _converted_rows(
                     plan, converter, rowid_from, rowid_to, False, result, failures, skipped
                 ):
-                    reason = _check_fast_row(values, row[0], present, checks, parents, seen, result)
-                    if reason is False:
-                        continue
-                    if reason is not None:
-                        failures.append((row[0], *reason))
-                        continue
-                    if with_extras and (extra := converter.extras(row)):
-                        extras.append((row[0], extra))
-                    copy.write_row(values)
-                    inserted.append(row[0])
+                    if _admit(converter, row, values, chunk):
+                        copy.write_row(values)
             else:
-                chunk = _Chunk(result, failures, skipped, extras, inserted, present, checks, parents, seen)
                 _encode_rows(plan, converter, encoder, copy, rowid_from, rowid_to, chunk)
     return _record_unit(plan, converter, result, failures, skipped, extras, inserted)
 
 
 @dataclass
 class _Chunk:
-    """What one chunk's fast path collects, for :func:`_encode_rows`."""
+    """What one chunk's fast path checks against and collects."""
 
     result: UnitResult
     failures: list[tuple[int, str, str]]
@@ -1018,15 +1019,7 @@ def _encode_rows(plan, converter, encoder, copy, rowid_from: int, rowid_to: int,
     # and a declined row must claim its unique keys before the rows after it (first by rowid wins).
     row_by_row = expiring or with_extras or bool(chunk.checks.uniques)
     encoder.write(row_codec.SIGNATURE)
-    batches = read_row_batches(
-        path=_STATE.snapshot[plan.source_file],
-        table=plan.source_table,
-        columns=plan.columns,
-        first=rowid_from,
-        last=rowid_to,
-        safe_text=False,
-    )
-    for rows in batches:
+    for rows in read_row_batches(**_snapshot_range(plan, rowid_from, rowid_to, safe_text=False)):
         result.read += len(rows)
         if row_by_row:
             for row in rows:
@@ -1064,39 +1057,31 @@ def _settle_row(converter, encoder, row: tuple, outcome, chunk: _Chunk) -> None:
         shown = key if type(key) is tuple else (key,)
         chunk.failures.append((rowid, "duplicate", _duplicate_reason(name, columns, shown, f"legacy row {first}")))
         return
-    try:
-        values = converter.convert(row)
-    except TransformError as exc:
-        chunk.failures.append((rowid, exc.code, exc.message))
-        return
-    except ids.RowidOutOfRange as exc:
-        chunk.failures.append((rowid, "bad_rowid", str(exc)))
-        return
-    reason = _check_fast_row(values, rowid, chunk.present, chunk.checks, chunk.parents, chunk.seen, chunk.result)
-    if reason is False:
-        return
-    if reason is not None:
-        chunk.failures.append((rowid, *reason))
-        return
-    encoder.add_values(values)
-    chunk.inserted.append(rowid)
-    if converter.extra_columns and (extra := converter.extras(row)):
-        chunk.extras.append((rowid, extra))
+    values = _convert(converter, row, chunk.failures)
+    if values is not None and _admit(converter, row, values, chunk):
+        encoder.add_values(values)
 
 
 # Bytes of encoded rows handed to COPY at a time.
 _COPY_BLOCK = 1 << 20
 
 
-def _check_fast_row(values, rowid, present, checks, parents, seen, result):
-    """None when the converted row goes in; False when it is already there; else the quarantine reason."""
-    if values[0] in present:
-        result.present += 1
+def _admit(converter, row: tuple, values: list, chunk: _Chunk) -> bool:
+    """Whether a converted row goes into the COPY, recording it as inserted, present or quarantined."""
+    rowid = row[0]
+    if values[0] in chunk.present:
+        chunk.result.present += 1
         return False
-    reason = _check_row(values, checks, parents)
-    if reason is None and checks.uniques:
-        reason = _first_of_key(values, rowid, checks, seen)
-    return reason
+    reason = _check_row(values, chunk.checks, chunk.parents)
+    if reason is None and chunk.checks.uniques:
+        reason = _first_of_key(values, rowid, chunk.checks, chunk.seen)
+    if reason is not None:
+        chunk.failures.append((rowid, *reason))
+        return False
+    chunk.inserted.append(rowid)
+    if converter.extra_columns and (extra := converter.extras(row)):
+        chunk.extras.append((rowid, extra))
+    return True
 
 
 def _check_row(values: list, checks: _FastChecks, parents) -> tuple[str, str] | None:

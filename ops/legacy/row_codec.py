@@ -29,14 +29,14 @@ from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq import Format
 
 from ops.legacy import ids, transforms
-from ops.legacy.convert import _REFERENCE_CACHE_SIZE, JsonText, RowConverter
+from ops.legacy.convert import _REFERENCE_CACHE_SIZE, RowConverter
 
 try:
     import mingus_rowcodec as _native
 except ImportError:  # pragma: no cover - CI builds it; the Python path covers machines without a compiler
     _native = None
 
-ABI_VERSION = 4
+ABI_VERSION = 5
 if _native is not None and getattr(_native, "ABI_VERSION", None) != ABI_VERSION:  # pragma: no cover
     _native = None  # an old build left in the venv: reinstall requirements/base.txt
 
@@ -136,10 +136,6 @@ class RowEncoder:
     def size(self) -> int:
         return self._native.size
 
-    @property
-    def declined(self) -> int:
-        return self._native.declined
-
     def add_values(self, values: list) -> None:
         """Append a row the Python path converted, dumped by psycopg as COPY would."""
         out = bytearray(struct.pack("!h", len(values)))
@@ -198,7 +194,6 @@ def build_encoder(
         columns=columns,
         present=present or None,
         decimal=_cents_to_decimal,
-        json_text_type=JsonText,
         empty_json=transforms.EMPTY_JSON,
         keys=keys,
         seen=seen if keys is not None else None,
@@ -300,7 +295,6 @@ def build_comparer(*, converter: RowConverter, json_equal: Callable[[str, str], 
         columns=columns,
         present=None,
         decimal=_cents_to_decimal,
-        json_text_type=JsonText,
         empty_json=transforms.EMPTY_JSON,
         keys=None,
         error_type=transforms.TransformError,

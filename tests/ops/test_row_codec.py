@@ -22,7 +22,7 @@ from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq import Format
 
 from ops.legacy import ids, importer, row_codec, transforms
-from ops.legacy.convert import ImportContext, JsonText, RowConverter, use_converted_values
+from ops.legacy.convert import ImportContext, RowConverter, use_converted_values
 from ops.legacy.mapping import TABLE_MAPPINGS
 from ops.legacy.transforms import TransformError
 from tests.ops.legacy_fixtures import (  # noqa: F401 (the fixtures)
@@ -30,6 +30,7 @@ from tests.ops.legacy_fixtures import (  # noqa: F401 (the fixtures)
     sample_dir_fixture,
     sample_settings_fixture,
 )
+from tests.ops.test_transform_fast_paths import _money_floats
 
 pytestmark = pytest.mark.skipif(row_codec.codec_status() != "compiled", reason="the C encoder is not built")
 
@@ -84,7 +85,6 @@ def _encode_one(column: dict, value) -> bytes | str | None:
         columns=[{"kind": row_codec._K_ID}, {"index": 1, **column}],
         present=None,
         decimal=row_codec._cents_to_decimal,
-        json_text_type=JsonText,
         empty_json=transforms.EMPTY_JSON,
         keys=None,
         error_type=TransformError,
@@ -117,20 +117,9 @@ def _agrees(column: dict, pg_type: str, convert, values) -> list:
     return differing, declined
 
 
-def _money_floats() -> list[float]:
-    rng = random.Random(20261202)
-    values = [0.0, -0.0, 0.005, 0.015, 0.285, 1.005, 2.675, 5e-324, 1e-300, 999_999_999_999.99, 1e12, -1e12]
-    values += [1e12 - 0.01, 1e15, 1e300, 1.7e308, math.inf, -math.inf, math.nan, 1234.5600000000002]
-    for _ in range(10_000):
-        cents = rng.randint(-(10 ** rng.randint(1, 14)), 10 ** rng.randint(1, 14))
-        amount = cents / 100
-        noise = rng.choice([1, 2, 3, 4, 5, 8, 64]) * rng.choice([-1, 1]) * math.ulp(amount)
-        values += [amount, math.nextafter(amount, math.inf), amount + noise, rng.uniform(-1e6, 1e6)]
-    return values
-
-
 def test_money_in_c_is_the_pythons_cents_and_noise_within_four_ulps_is_not_declined():
-    values = [*_money_floats(), 0, 5, -7, 10**12 - 1, 10**12, -(10**12), 2**63]
+    # The fast-path tests' floats (around cents, with noise of 1 to 64 ULPs), and amounts only C could get wrong.
+    values = [*_money_floats(), 1e15, 1234.5600000000002, 0, 5, -7, 10**12 - 1, 10**12, -(10**12), 2**63]
     differing, declined = _agrees({"kind": row_codec._K_MONEY}, "numeric", transforms.to_money, values)
     assert differing == []
     refused = sum(1 for v in values if _outcome_is_error(transforms.to_money, v))

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ABI_VERSION 4
+#define ABI_VERSION 5
 
 /* Column kinds (mirrored in row_codec.py). */
 enum {
@@ -78,7 +78,6 @@ typedef struct {
     uint64_t ns_high, ns_low;   /* the table's own namespace */
     PyObject *present;          /* set of UUID bytes already in the target, or NULL */
     PyObject *decimal;          /* callable: cents (int) -> Decimal, for predicates and keys */
-    PyObject *json_text_type;   /* convert.JsonText */
     PyObject *empty_json;       /* transforms.EMPTY_JSON */
     PyObject *keys;             /* list of tuples of key slot numbers, one per unique key, or NULL */
     PyObject *seen;             /* list of dicts, one per unique key: key -> first rowid (shared with Python) */
@@ -86,7 +85,7 @@ typedef struct {
     Py_ssize_t nslots;
     char *buf;
     Py_ssize_t len, cap;
-    Py_ssize_t encoded, declined;
+    Py_ssize_t declined;        /* rows declined so far, for measurements */
 } Encoder;
 
 /* ---- output buffer ------------------------------------------------------------------------ */
@@ -954,10 +953,8 @@ encode_one(Encoder *self, PyObject *row, PyObject **duplicate)
     }
     for (Py_ssize_t n = 0; n < self->nslots; n++)
         Py_XDECREF(slots[n]);
-    if (outcome == 1) {
-        self->encoded++;
+    if (outcome == 1)
         return ADDED;
-    }
     self->len = start;
     if (outcome == -1 && self->error_type != NULL && PyErr_ExceptionMatches(self->error_type)) {
         PyErr_Clear();
@@ -1088,7 +1085,6 @@ Encoder_compare(Encoder *self, PyObject *args)
             bi += bn;
         }
         same = same && ai == alen && bi == blen;
-        self->encoded--;
     }
     self->len = start;
     PyBuffer_Release(&target);
@@ -1188,12 +1184,6 @@ Encoder_get_size(Encoder *self, void *Py_UNUSED(closure))
 }
 
 static PyObject *
-Encoder_get_encoded(Encoder *self, void *Py_UNUSED(closure))
-{
-    return PyLong_FromSsize_t(self->encoded);
-}
-
-static PyObject *
 Encoder_get_declined(Encoder *self, void *Py_UNUSED(closure))
 {
     return PyLong_FromSsize_t(self->declined);
@@ -1222,7 +1212,6 @@ Encoder_dealloc(Encoder *self)
     clear_columns(self);
     Py_CLEAR(self->present);
     Py_CLEAR(self->decimal);
-    Py_CLEAR(self->json_text_type);
     Py_CLEAR(self->empty_json);
     Py_CLEAR(self->keys);
     Py_CLEAR(self->seen);
@@ -1241,7 +1230,7 @@ optional(PyObject *value)
 }
 
 /*
- * Encoder(namespace, columns, present, decimal, json_text_type, empty_json, keys)
+ * Encoder(namespace, columns, present, decimal, empty_json, keys, seen, error_type)
  *   namespace: (prefix, low) of the table (ops.legacy.ids.namespace)
  *   columns: one dict per target column: kind, index, pgtype, bits, max_length, not_null,
  *            namespace, cache, cache_size, parents, func, predicate, constant, key_slot
@@ -1251,13 +1240,13 @@ optional(PyObject *value)
 static int
 Encoder_init(Encoder *self, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"namespace", "columns", "present", "decimal", "json_text_type", "empty_json", "keys",
-                            "seen", "error_type", NULL};
-    PyObject *ns, *columns, *present, *decimal, *json_text_type, *empty_json, *keys, *seen = Py_None,
+    static char *names[] = {"namespace", "columns", "present", "decimal", "empty_json", "keys", "seen", "error_type",
+                            NULL};
+    PyObject *ns, *columns, *present, *decimal, *empty_json, *keys, *seen = Py_None,
              *error_type = Py_None;
     unsigned long long ns_high, ns_low;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!OOOOO|OO", names, &ns, &PyList_Type, &columns,
-                                     &present, &decimal, &json_text_type, &empty_json, &keys, &seen, &error_type))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!OOOO|OO", names, &ns, &PyList_Type, &columns,
+                                     &present, &decimal, &empty_json, &keys, &seen, &error_type))
         return -1;
     if (!PyArg_ParseTuple(ns, "KK", &ns_high, &ns_low))
         return -1;
@@ -1368,8 +1357,6 @@ Encoder_init(Encoder *self, PyObject *args, PyObject *kwargs)
     Py_XSETREF(self->present, optional(present));
     Py_INCREF(decimal);
     Py_XSETREF(self->decimal, decimal);
-    Py_INCREF(json_text_type);
-    Py_XSETREF(self->json_text_type, json_text_type);
     Py_INCREF(empty_json);
     Py_XSETREF(self->empty_json, empty_json);
     if (keys != Py_None && !PyList_CheckExact(keys)) {
@@ -1408,7 +1395,6 @@ static PyMethodDef Encoder_methods[] = {
 
 static PyGetSetDef Encoder_getset[] = {
     {"size", (getter)Encoder_get_size, NULL, "bytes buffered", NULL},
-    {"encoded", (getter)Encoder_get_encoded, NULL, "rows encoded", NULL},
     {"declined", (getter)Encoder_get_declined, NULL, "rows declined", NULL},
     {NULL},
 };
