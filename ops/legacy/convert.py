@@ -305,6 +305,12 @@ class RowConverter:
             and (expires < self.context.cache_cutoff_epoch)
         )
 
+    def expiry(self) -> tuple[int, float] | None:
+        """Where a cache row's expiry is in the row, and the run's cut-off; None for other tables."""
+        if self._expires_index is None:
+            return None
+        return self._expires_index, self.context.cache_cutoff_epoch
+
     def convert(self, row: tuple) -> list:
         try:
             return self._fast(row)

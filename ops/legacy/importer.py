@@ -60,7 +60,7 @@ from ops.legacy.convert import (
     use_converted_values,
 )
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
-from ops.legacy.snapshot_rows import UndecodableText, open_snapshot, read_row_batches, read_rows
+from ops.legacy.snapshot_rows import UndecodableText, open_reader, open_snapshot, read_rows
 from ops.legacy.sqlite_backup import BackupError, backup_legacy_dir, sha256_file, snapshot_legacy_dir
 from ops.legacy.transforms import TransformError, decode_text
 from ops.models import AuditLog, AuditSource, ImportChunk, ImportRun, ImportStatus, LegacyExtra
@@ -776,18 +776,17 @@ class _UnknownTableConverter:
 
 
 def _read_rows(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> Iterator[tuple]:
-    return read_rows(**_snapshot_range(plan, rowid_from, rowid_to, safe_text=safe_text))
+    return read_rows(**_snapshot_range(plan, rowid_from, rowid_to), safe_text=safe_text)
 
 
-def _snapshot_range(plan: TablePlan, rowid_from: int, rowid_to: int, *, safe_text: bool) -> dict:
-    """The arguments of ``read_rows`` / ``read_row_batches`` for one chunk of ``plan``'s snapshot."""
+def _snapshot_range(plan: TablePlan, rowid_from: int, rowid_to: int) -> dict:
+    """Where one chunk of ``plan``'s rows is: the arguments of ``read_rows`` and ``open_reader``."""
     return {
         "path": _STATE.snapshot[plan.source_file],
         "table": plan.source_table,
         "columns": plan.columns,
         "first": rowid_from,
         "last": rowid_to,
-        "safe_text": safe_text,
     }
 
 
@@ -981,6 +980,8 @@ def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResu
             uniques=checks.uniques,
             present=present,
             seen=seen,
+            expires=converter.expiry(),
+            with_extras=bool(converter.extra_columns),
         )
         with cursor.copy(f"COPY {_quote(plan.target_table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(converter.pg_types)
@@ -1011,41 +1012,39 @@ class _Chunk:
 
 
 def _encode_rows(plan, converter, encoder, copy, rowid_from: int, rowid_to: int, chunk: _Chunk) -> None:
-    """The fast path's loop with the C encoder: declined rows take the Python conversion, one by one."""
-    result, inserted = chunk.result, chunk.inserted
-    expiring = converter.spec.expires_column is not None
-    with_extras = bool(converter.extra_columns)
-    # Row by row where order matters: expired rows are skipped first, extras follow each added row,
-    # and a declined row must claim its unique keys before the rows after it (first by rowid wins).
-    row_by_row = expiring or with_extras or bool(chunk.checks.uniques)
+    """The fast path's loop with the C encoder: rows go from the snapshot into COPY without Python.
+
+    The encoder hands back, in rowid order, only the rows that need Python: a
+    declined row takes the Python conversion and claims its unique keys before
+    any later row does (first by rowid wins), and a row added from a table
+    with extra columns has them kept.
+    """
+    result = chunk.result
     encoder.write(row_codec.SIGNATURE)
-    for rows in read_row_batches(**_snapshot_range(plan, rowid_from, rowid_to, safe_text=False)):
-        result.read += len(rows)
-        if row_by_row:
-            for row in rows:
-                if expiring and converter.is_expired(row):
-                    chunk.skipped["expired cache entry"] += 1
-                    continue
-                outcome = encoder.encode(row)
-                if outcome is None:
-                    inserted.append(row[0])
-                    if with_extras and (extra := converter.extras(row)):
-                        chunk.extras.append((row[0], extra))
-                elif outcome == row_codec.PRESENT:
-                    result.present += 1
-                else:
-                    _settle_row(converter, encoder, row, outcome, chunk)
-        else:
-            count, others = encoder.encode_many(rows, inserted)
-            result.present += count
-            for row, outcome in others:
+    with open_reader(**_snapshot_range(plan, rowid_from, rowid_to)) as reader:
+        while True:
+            outcome = encoder.pump(reader, _COPY_BLOCK)
+            if outcome == row_codec.PUMP_END:
+                break
+            if outcome == row_codec.PUMP_FLUSH:
+                copy.write(encoder.take())
+                continue
+            row, outcome = outcome
+            if outcome == row_codec.PUMP_EXTRAS:
+                if extra := converter.extras(row):
+                    chunk.extras.append((row[0], extra))
+            else:
                 _settle_row(converter, encoder, row, outcome, chunk)
-        if encoder.size > _COPY_BLOCK:
-            copy.write(encoder.take())
     encoder.write(row_codec.TRAILER)
     copy.write(encoder.take())
-    # In batch mode the rows the Python path took were added after their batch: ranges want rowid order.
-    inserted.sort()
+    read, present, expired = encoder.counts
+    result.read += read
+    result.present += present
+    if expired:
+        chunk.skipped["expired cache entry"] += expired
+    # Rows the Python path took were noted as they were settled: ranges want rowid order.
+    chunk.inserted.extend(encoder.take_inserted())
+    chunk.inserted.sort()
 
 
 def _settle_row(converter, encoder, row: tuple, outcome, chunk: _Chunk) -> None:

@@ -36,12 +36,18 @@ try:
 except ImportError:  # pragma: no cover - CI builds it; the Python path covers machines without a compiler
     _native = None
 
-ABI_VERSION = 5
+ABI_VERSION = 6
 if _native is not None and getattr(_native, "ABI_VERSION", None) != ABI_VERSION:  # pragma: no cover
     _native = None  # an old build left in the venv: reinstall requirements/base.txt
+if _native is not None and not hasattr(_native, "Reader"):  # pragma: no cover
+    _native = None  # built without SQLite's header: the encoder takes its rows from the compiled reader
 
 DECLINED = 0
 PRESENT = 1
+# RangeCheck.next(): a source row to look at closely; a target row with no source row.
+RANGE_CHECK, RANGE_UNEXPECTED = 0, 1
+# pump(): the rows are done, the buffer is full, a row was added but keeps extra columns.
+PUMP_END, PUMP_FLUSH, PUMP_EXTRAS = 0, 1, 2
 
 # COPY's binary header (signature, flags, header extension length) and trailer.
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
@@ -50,7 +56,7 @@ TRAILER = b"\xff\xff"
 (_K_ID, _K_TEXT, _K_INT, _K_FLOAT, _K_MONEY, _K_BOOL, _K_DATE, _K_NAIVE_TS, _K_REF, _K_CALL, _K_CONST, _K_JSON) = range(
     1, 13
 )
-_K_OFFSET_TS, _K_EPOCH = 13, 14
+_K_OFFSET_TS, _K_EPOCH, _K_INET = 13, 14, 15
 _NATIVE_KINDS = {
     "text": _K_TEXT,
     "int": _K_INT,
@@ -67,6 +73,8 @@ _NATIVE_KINDS = {
 }
 # Conversions called in Python, with no side effects, whose results C encodes by type.
 _CALLED_KINDS = {"us_date", "dollars", "display_money", "inet", "fernet", "blob", "password"}
+# Called kinds C takes natively for their common values (dotted-quad IPv4), calling Python for the rest.
+_PARTLY_NATIVE = {"inet": _K_INET}
 _PG_TYPES = {
     "uuid": 1,
     "text": 2,
@@ -118,16 +126,24 @@ class RowEncoder:
     it is already in the target, :data:`DECLINED` when it must take the
     Python path (:meth:`add_values` then writes it, if it passes), or
     ``(unique number, key, first rowid)`` when an earlier row of the chunk
-    holds one of its unique keys. ``encode_many(rows, inserted)`` does the
-    same for a list of rows: the rowids of rows added go to ``inserted``, and
-    it returns ``(rows present, [(row, DECLINED or the duplicate triple)])``.
+    holds one of its unique keys.
+
+    ``pump(reader, limit)`` takes the rows straight from a snapshot reader
+    (:func:`ops.legacy.snapshot_rows.open_reader`), without a Python object
+    per value, until the buffer holds ``limit`` bytes (:data:`PUMP_FLUSH`),
+    the rows are done (:data:`PUMP_END`) or a row needs Python: it returns
+    ``(row, DECLINED)``, ``(row, duplicate triple)`` or, for a table with
+    extra columns, ``(row, PUMP_EXTRAS)`` for a row it added. Expired cache
+    rows are skipped; :attr:`counts` and ``take_inserted()`` say what the
+    rows came to.
     """
 
     def __init__(self, native, transformer: Transformer, width: int):
         self.encode: Callable = native.encode
-        self.encode_many: Callable = native.encode_many
         self.take: Callable = native.take
         self.write: Callable = native.write
+        self.pump: Callable = native.pump
+        self.take_inserted: Callable = native.take_inserted
         self._native = native
         self._transformer = transformer
         self._formats = [PyFormat.BINARY] * width
@@ -135,6 +151,12 @@ class RowEncoder:
     @property
     def size(self) -> int:
         return self._native.size
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """What the pump's rows came to: (read, already present, expired and skipped)."""
+        native = self._native
+        return native.read, native.present, native.expired
 
     def add_values(self, values: list) -> None:
         """Append a row the Python path converted, dumped by psycopg as COPY would."""
@@ -158,6 +180,8 @@ def build_encoder(
     uniques: list[tuple[tuple[int, ...], str, tuple[str, ...]]],
     present: set[bytes],
     seen: list[dict],
+    expires: tuple[int, float] | None = None,
+    with_extras: bool = False,
 ) -> RowEncoder | None:
     """The C encoder for one chunk of ``converter``'s table, or None to use the Python path.
 
@@ -165,7 +189,9 @@ def build_encoder(
     fast checks (target positions); ``present`` the ids already in the
     target; ``seen`` the chunk's first row of each unique key (shared with
     the Python path); ``cursor`` the COPY's cursor, whose dumpers write
-    declined rows.
+    declined rows; ``expires`` the source position of a cache table's expiry
+    and the run's cut-off (the pump skips expired rows); ``with_extras`` that
+    the pump hands back the rows it adds, for their extra columns.
     None when the module is missing or the table has a column kind the
     encoder does not take (the email policy's, typed settings).
     """
@@ -198,6 +224,8 @@ def build_encoder(
         keys=keys,
         seen=seen if keys is not None else None,
         error_type=transforms.TransformError,
+        expires=expires,
+        with_extras=with_extras,
     )
     return RowEncoder(native, transformer, len(converter.target_columns))
 
@@ -222,12 +250,12 @@ def _columns(converter: RowConverter, not_null, checks, parents) -> list[dict]:
         elif kind.startswith("ref:"):
             column["kind"] = _K_REF
         elif kind in _CALLED_KINDS and planned.index:
-            column.update(kind=_K_CALL, func=planned.step)
+            column.update(kind=_PARTLY_NATIVE.get(kind, _K_CALL), func=planned.step)
         else:
             raise _Unsupported(kind)
         if column["kind"] == _K_REF:
             column.update(cache=planned.step.cache, cache_size=_REFERENCE_CACHE_SIZE, namespace=_referenced(kind))
-        if column["kind"] == _K_CALL and column["pgtype"] is None:
+        if column["kind"] in (_K_CALL, _K_INET) and column["pgtype"] is None:
             raise _Unsupported(planned.pg_type)
         columns.append(column)
     for position, _column in not_null:
@@ -256,8 +284,20 @@ def _columns(converter: RowConverter, not_null, checks, parents) -> list[dict]:
     for position, _column, _table, known in parents:
         if columns[position]["kind"] != _K_REF:
             raise _Unsupported("a foreign key on a column that is not a reference")
-        columns[position]["parents"] = known
+        columns[position]["parents"] = _id_set(known)
     return columns
+
+
+# One IdSet per parent set and process: the importer loads each parent table's ids once.
+_ID_SETS: dict[int, tuple[set, object]] = {}
+
+
+def _id_set(known: set[bytes]):
+    """``known`` as the encoder's IdSet (parent ids looked up without a Python object per row)."""
+    entry = _ID_SETS.get(id(known))
+    if entry is None or entry[0] is not known or len(entry[1]) != len(known):
+        entry = _ID_SETS[id(known)] = (known, _native.IdSet(known))
+    return entry[1]
 
 
 def _referenced(kind: str) -> tuple[int, int]:
@@ -280,6 +320,24 @@ class RowComparer:
     def __init__(self, native, json_equal: Callable[[str, str], bool]):
         compare = native.compare
         self.same = lambda row, target: compare(row, target, json_equal)
+        self._native = native
+        self._json_equal = json_equal
+
+    def range_check(self, *, reader, target: bytes, quarantined):
+        """A C loop over one rowid range: the reader's source rows against ``target``'s rows.
+
+        ``target`` is every target row of the range as ``record_send`` bytes, one
+        after another, in any order; ``quarantined`` the rowids of the range's
+        quarantined rows. Its ``next()`` gives None at the end, or ``(RANGE_CHECK,
+        rowid, source row, target COPY tuple or None)`` for a row to look at
+        closely, or ``(RANGE_UNEXPECTED, rowid, None, target COPY tuple)``; rows
+        equal byte for byte are only counted (``matched``, and ``skipped`` for
+        expired cache rows with no target row), as are ``source_rows`` and
+        ``target_rows``.
+        """
+        return _native.RangeCheck(
+            encoder=self._native, reader=reader, target=target, quarantined=quarantined, json_equal=self._json_equal
+        )
 
 
 def build_comparer(*, converter: RowConverter, json_equal: Callable[[str, str], bool]) -> RowComparer | None:
@@ -298,6 +356,7 @@ def build_comparer(*, converter: RowConverter, json_equal: Callable[[str, str], 
         empty_json=transforms.EMPTY_JSON,
         keys=None,
         error_type=transforms.TransformError,
+        expires=converter.expiry(),
     )
     return RowComparer(native, json_equal)
 

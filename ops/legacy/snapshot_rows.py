@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mingus.db import quote_identifier
@@ -43,6 +44,39 @@ def read_rows(*, path: Path, table: str, columns: list[str], first: int, last: i
         yield from rows
 
 
+def reader_available() -> bool:
+    """Whether the compiled reader is built (it needs SQLite's header at install time)."""
+    return _Reader is not None
+
+
+@contextmanager
+def open_reader(*, path: Path, table: str, columns: list[str], first: int, last: int) -> Iterator[object]:
+    """The compiled reader over rows ``(rowid, *columns)`` with rowid in [first, last], in rowid order.
+
+    For the C encoder's ``pump``, which takes the rows from it without a
+    Python object per value. Inside the block, TEXT that is not UTF-8 raises
+    :class:`UndecodableText` and a read error ``sqlite3.OperationalError``,
+    as :func:`read_rows` does.
+    """
+    try:
+        reader = _Reader(f"file:{path}?immutable=1", _range_query(table, columns), first, last)
+    except OSError as exc:  # what sqlite3 would have raised
+        raise sqlite3.OperationalError(str(exc)) from exc
+    try:
+        yield reader
+    except _ReaderUndecodable as exc:
+        raise UndecodableText from exc
+    except OSError as exc:
+        raise sqlite3.OperationalError(str(exc)) from exc
+    finally:
+        reader.close()
+
+
+def _range_query(table: str, columns: list[str]) -> str:
+    selected = ", ".join(quote_identifier(c) for c in columns)
+    return f"SELECT rowid, {selected} FROM {quote_identifier(table)} WHERE rowid BETWEEN ? AND ? ORDER BY rowid"  # noqa: S608
+
+
 def read_row_batches(
     *, path: Path, table: str, columns: list[str], first: int, last: int, safe_text: bool
 ) -> Iterator[list[tuple]]:
@@ -52,26 +86,12 @@ def read_row_batches(
     makes (int, float, str, bytes, None; TEXT strictly UTF-8), with less
     overhead per value; ``safe_text`` reads go through sqlite3's text factory.
     """
-    selected = ", ".join(quote_identifier(c) for c in columns)
-    query = (
-        f"SELECT rowid, {selected} FROM {quote_identifier(table)} "  # noqa: S608
-        "WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
-    )
     if _Reader is not None and not safe_text:
-        try:
-            reader = _Reader(f"file:{path}?immutable=1", query, first, last)
-        except OSError as exc:  # what sqlite3 would have raised
-            raise sqlite3.OperationalError(str(exc)) from exc
-        try:
+        with open_reader(path=path, table=table, columns=columns, first=first, last=last) as reader:
             while rows := reader.fetch(2000):
                 yield rows
-        except _ReaderUndecodable as exc:
-            raise UndecodableText from exc
-        except OSError as exc:
-            raise sqlite3.OperationalError(str(exc)) from exc
-        finally:
-            reader.close()
         return
+    query = _range_query(table, columns)
     conn = open_snapshot(path)
     if safe_text:
         conn.text_factory = decode_text

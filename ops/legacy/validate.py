@@ -64,7 +64,7 @@ from ops.legacy import ids, row_codec
 from ops.legacy.convert import ImportContext, JsonText, RowConverter, describe_value
 from ops.legacy.importer import plan_email_policy
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
-from ops.legacy.snapshot_rows import UndecodableText, open_snapshot, read_rows
+from ops.legacy.snapshot_rows import UndecodableText, open_reader, open_snapshot, read_rows
 from ops.legacy.sqlite_backup import BackupError, sha256_file, snapshot_legacy_dir
 from ops.legacy.tables import SPECS, target_of
 from ops.legacy.transforms import TransformError, decode_text
@@ -703,13 +703,16 @@ def _compare_unit(table: _Table, low: int, high: int, *, safe_text: bool) -> _Un
     outcome = _UnitOutcome(key=table.key)
     quarantine = _quarantined(table, low, high)
     extras = _extras(table, low, high) if checker.has_extras else {}
-    checker.merge(
-        _source_rows(table, low, high, safe_text=safe_text),
-        _target_rows(checker, low, high),
-        quarantine,
-        extras,
-        outcome,
-    )
+    if checker.comparer is not None and not safe_text:
+        checker.check_range(low, high, quarantine, extras, outcome)
+    else:
+        checker.merge(
+            _source_rows(table, low, high, safe_text=safe_text),
+            _target_rows(checker, low, high),
+            quarantine,
+            extras,
+            outcome,
+        )
     for rowid in sorted(quarantine):
         outcome.find(table, rowid, "quarantine_stale", None, "no such rowid", "quarantined")
     for rowid in sorted(extras):
@@ -802,6 +805,27 @@ def _target_tuples(checker: _TableChecker, lower: uuid.UUID, upper: uuid.UUID) -
     if not done:
         raise CannotValidate(f"the COPY of {checker.target_name} ended without its trailer")
     return tuples
+
+
+def _target_records(checker: _TableChecker, low: int, high: int) -> bytes:
+    """Every target row of the unit's UUID range as ``record_send`` bytes, one after another.
+
+    One value for the whole range: the C loop reads it without a Python object per row (a
+    binary COPY would hand each row to Python as a message of its own).
+    """
+    if high < 0 or low >= ids.ROWID_LIMIT:
+        return b""
+    table = checker.table
+    lower, upper = ids.uuid_bounds(table.source_file, table.source_table, max(low, 0), min(high, ids.ROWID_LIMIT - 1))
+    query = psycopg.sql.SQL(
+        "SELECT string_agg(record_send(t), ''::bytea) "
+        "FROM (SELECT {columns} FROM {target} WHERE id BETWEEN %s AND %s) t"
+    ).format(columns=psycopg.sql.SQL(checker.copy_list), target=psycopg.sql.Identifier(checker.target_name))
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(query, [lower, upper], binary=True)
+        data = cursor.fetchone()[0]
+    return bytes(data) if data is not None else b""
 
 
 def _tuple_loader(pg_types: list[str], uuids: set[int], jsons: set[int]) -> Callable[[bytes], tuple]:
@@ -1011,6 +1035,31 @@ class _KnownTableChecker(_TableChecker):
         if self.comparer is None or target is None:
             return target
         return self._loader(target)
+
+    def check_range(self, low: int, high: int, quarantine: dict, extras: dict, outcome: _UnitOutcome) -> None:
+        """The unit's rows through the C loop (``RowComparer.range_check``): only unusual rows reach Python."""
+        table = self.table
+        target = _target_records(self, low, high)
+        where = {"path": _STATE.snapshot[table.source_file], "table": table.source_table, "columns": table.columns}
+        with open_reader(**where, first=low, last=high) as reader:
+            check = self.comparer.range_check(reader=reader, target=target, quarantined=list(quarantine))
+            while (item := check.next()) is not None:
+                kind, rowid, row, target_row = item
+                if kind == row_codec.RANGE_UNEXPECTED:
+                    self.check_unexpected(rowid, self.parsed(target_row), outcome)
+                    continue
+                self.check(
+                    row,
+                    self.parsed(target_row),
+                    quarantine.pop(rowid, None) if quarantine else None,
+                    extras.pop(rowid, None) if extras else None,
+                    outcome,
+                )
+        outcome.compared += check.matched
+        outcome.matched += check.matched
+        outcome.skipped += check.skipped
+        outcome.source_rows += check.source_rows
+        outcome.target_rows += check.target_rows
 
     def matches_quickly(self, row: tuple, target: tuple, quarantine: dict, extras: dict) -> bool:
         # The common case in as few steps as possible; anything unusual goes through check().

@@ -9,6 +9,7 @@ declines on realistic data, since that is its whole point.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import sqlite3
@@ -222,6 +223,23 @@ def test_dates_booleans_integers_floats_and_text_in_c_are_pythons():
     assert _agrees(column, "text", lambda v: transforms.to_text(v, max_length=10), texts)[0] == []
 
 
+def test_dotted_quad_addresses_in_c_are_pythons_and_the_rest_go_to_python():
+    from ops.legacy.convert import _inet
+
+    # Addresses to parse, not to bind to.
+    values = ["1.2.3.4", "0.0.0.0", "255.255.255.255", " 10.0.0.1\n", "\x1c10.0.0.1\x0b", "256.1.1.1"]  # noqa: S104
+    values += ["1.2.3"]
+    values += ["01.2.3.4", "1.2.3.04", "1.2.3.4.5", "1..2.3", "1.2.3.4 5", "1.2.3.4/32", "::1", "2001:db8::7", ""]
+    values += ["1.2.3.0000", "\uff11.2.3.4", "1.2.3.4\x00", " ", 5, 2**40, None, b"1.2.3.4"]
+    rng = random.Random(11)
+    values += [".".join(str(rng.randint(0, 300)) for _ in range(4)) for _ in range(3000)]
+    column = {"kind": row_codec._K_INET, "pgtype": row_codec._PG_TYPES["inet"], "func": _inet}
+    differing, declined = _agrees(column, "inet", _inet, values)
+    assert differing == []
+    refused = sum(_outcome_is_error(_inet, value) for value in values)
+    assert declined == refused  # IPv6 and the rest are converted by the Python step, inside C
+
+
 def _bounded(pg_type: str):
     from ops.legacy.convert import _bounded_int
 
@@ -256,13 +274,7 @@ def test_a_conversion_that_raises_declines_the_row_and_the_python_path_names_it(
 
 
 def _sample_rows(sample_dir, tmp_path_factory):
-    copy = readable_copy(sample_dir, tmp_path_factory.mktemp("codec-sample"))
-    for mapping in TABLE_MAPPINGS:
-        conn = sqlite3.connect(copy / mapping.source_file)
-        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({mapping.source_table})")]
-        rows = conn.execute(f"SELECT rowid, * FROM {mapping.source_table} ORDER BY rowid").fetchall()  # noqa: S608
-        conn.close()
-        yield mapping, columns, rows
+    yield from _sample_rows_in(readable_copy(sample_dir, tmp_path_factory.mktemp("codec-sample")))
 
 
 class _Plan:
@@ -329,6 +341,113 @@ def test_every_sample_row_the_encoder_adds_is_the_python_paths_row_byte_for_byte
     assert differing == []
     assert compared > 2000
     assert declined < 0.03 * (compared + declined)
+
+
+def test_the_pump_takes_every_sample_row_straight_from_sqlite_as_the_tuple_path_takes_it(
+    db, sample_dir, sample_settings, tmp_path_factory
+):
+    from django.db import connection
+
+    from ops.legacy.snapshot_rows import open_reader
+
+    copy = readable_copy(sample_dir, tmp_path_factory.mktemp("pump-sample"))
+    cutoff = datetime.fromisoformat(json.loads((sample_dir / "sample-info.json").read_text())["reference_now"])
+    context = ImportContext(legacy_keyring=importer._legacy_keyring(), cache_cutoff_epoch=cutoff.timestamp())
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    use_converted_values(cursor)
+    pumped = handed_back = expired_rows = 0
+    for mapping, columns, rows in _sample_rows_in(copy):
+        converter = RowConverter(mapping=mapping, source_columns=columns, context=context)
+        checks = importer._compile_fast_checks(_Plan(mapping), converter)
+        if checks is None:
+            continue
+
+        def make(checks=checks, converter=converter):
+            return row_codec.build_encoder(
+                converter=converter, cursor=cursor, not_null=checks.not_null, checks=checks.checks, parents=[],
+                uniques=checks.uniques, present=set(), seen=[{} for _ in checks.uniques],
+                expires=converter.expiry(), with_extras=bool(converter.extra_columns),
+            )  # fmt: skip
+
+        by_tuple, by_pump = make(), make()
+        if by_tuple is None:
+            continue
+        expected, inserted, expired = [], [], 0
+        for row in rows:
+            if converter.is_expired(row):
+                expired += 1
+                continue
+            outcome = by_tuple.encode(row)
+            if outcome is None:
+                inserted.append(row[0])
+                if converter.extra_columns:
+                    expected.append((row, row_codec.PUMP_EXTRAS))
+            else:
+                expected.append((row, outcome))
+        data, handed = bytearray(), []
+        with open_reader(path=copy / mapping.source_file, table=mapping.source_table, columns=columns,
+                         first=0, last=2**62) as reader:  # fmt: skip
+            while (outcome := by_pump.pump(reader, 1 << 16)) != row_codec.PUMP_END:
+                if outcome == row_codec.PUMP_FLUSH:
+                    data += by_pump.take()
+                else:
+                    handed.append(outcome)
+        data += by_pump.take()
+        fresh_tokens = any(planned.kind == "fernet" for planned in converter.column_plan())
+        if fresh_tokens:  # a new Fernet token on every encryption: the same length, other bytes
+            assert len(data) == len(by_tuple.take()), mapping.target_table
+        else:
+            assert bytes(data) == by_tuple.take(), mapping.target_table
+        assert handed == expected, mapping.target_table
+        assert by_pump.take_inserted() == inserted
+        assert by_pump.counts == (len(rows), 0, expired)
+        pumped += len(rows)
+        handed_back += sum(outcome != row_codec.PUMP_EXTRAS for _row, outcome in handed)
+        expired_rows += expired
+    cursor.close()
+    assert (pumped, expired_rows) > (2000, 0) and expired_rows > 20, (pumped, expired_rows)
+    assert handed_back < 0.03 * pumped
+
+
+def test_the_pump_says_undecodable_text_as_the_reader_does_and_skips_rows_expired_before_the_cutoff(tmp_path):
+    from ops.legacy.snapshot_rows import UndecodableText, open_reader
+
+    path = tmp_path / "cache.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (name TEXT, expires)")
+    cutoff = 1_700_000_000.5
+    expiries = [1_700_000_000, 1_700_000_001, 1_699_999_999.9, 1_700_000_000.5, 2**62, -(2**62), "1", None, b"x"]
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(f"row {i}", value) for i, value in enumerate(expiries)])
+    conn.execute("INSERT INTO t VALUES (CAST(x'ff61' AS TEXT), 5)")
+    conn.commit()
+    conn.close()
+    column = {"kind": row_codec._K_TEXT, "index": 1}
+    encoder = _native.Encoder(
+        namespace=(1, 2), columns=[{"kind": row_codec._K_ID}, column], present=None,
+        decimal=row_codec._cents_to_decimal, empty_json=transforms.EMPTY_JSON, keys=None,
+        error_type=TransformError, expires=(2, cutoff),
+    )  # fmt: skip
+    with open_reader(path=path, table="t", columns=["name", "expires"], first=1, last=len(expiries)) as reader:
+        assert encoder.pump(reader, 1 << 20) == row_codec.PUMP_END
+    python = [isinstance(v, int | float) and v < cutoff for v in expiries]
+    assert encoder.expired == sum(python) == 3
+    assert encoder.take_inserted() == [i + 1 for i, gone in enumerate(python) if not gone]
+    with (
+        pytest.raises(UndecodableText),
+        open_reader(path=path, table="t", columns=["name", "expires"], first=1, last=100) as reader,
+    ):
+        while encoder.pump(reader, 1 << 20) != row_codec.PUMP_END:
+            pass
+
+
+def _sample_rows_in(copy):
+    for mapping in TABLE_MAPPINGS:
+        conn = sqlite3.connect(copy / mapping.source_file)
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({mapping.source_table})")]
+        rows = conn.execute(f"SELECT rowid, * FROM {mapping.source_table} ORDER BY rowid").fetchall()  # noqa: S608
+        conn.close()
+        yield mapping, columns, rows
 
 
 def _split_two(data: bytes):

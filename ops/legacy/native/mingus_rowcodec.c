@@ -1,14 +1,20 @@
 /*
  * mingus_rowcodec: the import's hot path in C.
  *
- * An Encoder turns one legacy row tuple (rowid, col1, col2, ...) straight into
- * one tuple of PostgreSQL's binary COPY format, for the values the Python
+ * An Encoder turns one legacy row (rowid, col1, col2, ...) straight into one
+ * tuple of PostgreSQL's binary COPY format, for the values the Python
  * converter (ops/legacy/convert.py) would accept, and says "decline" for any
  * other row. A declined row takes the Python path, which converts it or names
  * why it cannot be converted; so the C side never has to decide an error, and
  * every rule it does not implement exactly is simply declined. The Python
  * wrapper is ops/legacy/row_codec.py; tests/ops/test_row_codec.py checks the
  * two paths give the same values.
+ *
+ * Rows come either as Python tuples (encode, compare) or straight
+ * from a SQLite statement (pump for the import, RangeCheck for validate_import):
+ * then no Python object is made for a value unless a Python conversion, a CHECK
+ * predicate or a unique key needs one, and a row is handed to Python, as the
+ * tuple sqlite3 would have made, only when it needs the Python path.
  *
  * The encoder owns an output buffer: rows accumulate in it and take() hands
  * the bytes over to COPY.
@@ -22,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ABI_VERSION 5
+#define ABI_VERSION 6
 
 /* Column kinds (mirrored in row_codec.py). */
 enum {
@@ -40,6 +46,7 @@ enum {
     K_JSON = 12,   /* JSON text checked by a Python function, sent as jsonb text */
     K_OFFSET_TS = 13, /* ISO 8601 with Z or +HH:MM, to UTC */
     K_EPOCH = 14,  /* epoch seconds (INTEGER or REAL) between 1970 and 2100 */
+    K_INET = 15,   /* an IPv4 address in dotted-quad text natively; anything else as K_CALL */
 };
 
 /* PostgreSQL types a K_CALL result is encoded as. */
@@ -51,9 +58,157 @@ enum {
 #define DECLINED 0
 #define PRESENT 1
 
+/* ---- IdSet: the UUIDs of a parent table, for foreign-key checks without Python objects ---------- */
+
+typedef struct {
+    PyObject_HEAD
+    uint64_t *slots;   /* pairs (high, low); a free slot is (0, 0), which no imported id is */
+    Py_ssize_t mask;   /* capacity - 1 (a power of two) */
+    Py_ssize_t count;
+} IdSet;
+
+static PyTypeObject IdSetType;
+
+static inline Py_ssize_t
+idset_hash(uint64_t high, uint64_t low)
+{
+    uint64_t x = high ^ (low * 0x9E3779B97F4A7C15ull);
+    x ^= x >> 31;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 29;
+    return (Py_ssize_t)x;
+}
+
+static int
+idset_contains(IdSet *set, uint64_t high, uint64_t low)
+{
+    if (high == 0 && low == 0)
+        return 0;
+    for (Py_ssize_t i = idset_hash(high, low) & set->mask;; i = (i + 1) & set->mask) {
+        uint64_t *slot = set->slots + 2 * i;
+        if (slot[0] == high && slot[1] == low)
+            return 1;
+        if (slot[0] == 0 && slot[1] == 0)
+            return 0;
+    }
+}
+
+static inline uint64_t
+get64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int k = 0; k < 8; k++)
+        v = v << 8 | p[k];
+    return v;
+}
+
+/* IdSet(ids): ids is an iterable of 16-byte UUIDs (bytes) */
+static int
+IdSet_init(IdSet *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *ids;
+    if (!PyArg_ParseTuple(args, "O", &ids))
+        return -1;
+    Py_ssize_t expected = PyObject_Length(ids);
+    if (expected < 0) {
+        PyErr_Clear();
+        expected = 1024;
+    }
+    Py_ssize_t capacity = 16;
+    while (capacity < 2 * expected + 2)
+        capacity *= 2;
+    PyMem_Free(self->slots);
+    self->slots = PyMem_Calloc(capacity, 2 * sizeof(uint64_t));
+    if (self->slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->mask = capacity - 1;
+    self->count = 0;
+    PyObject *iterator = PyObject_GetIter(ids), *item;
+    if (iterator == NULL)
+        return -1;
+    while ((item = PyIter_Next(iterator)) != NULL) {
+        if (!PyBytes_CheckExact(item) || PyBytes_GET_SIZE(item) != 16) {
+            Py_DECREF(item);
+            Py_DECREF(iterator);
+            PyErr_SetString(PyExc_TypeError, "an IdSet holds 16-byte UUIDs");
+            return -1;
+        }
+        const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(item);
+        uint64_t high = get64(p), low = get64(p + 8);
+        Py_DECREF(item);
+        if (high == 0 && low == 0)
+            continue; /* the nil UUID is never an imported row's */
+        if (2 * (self->count + 1) > self->mask + 1) {
+            Py_DECREF(iterator);
+            PyErr_SetString(PyExc_RuntimeError, "the ids changed size while an IdSet was built");
+            return -1;
+        }
+        Py_ssize_t i = idset_hash(high, low) & self->mask;
+        while (!(self->slots[2 * i] == 0 && self->slots[2 * i + 1] == 0)) {
+            if (self->slots[2 * i] == high && self->slots[2 * i + 1] == low)
+                break;
+            i = (i + 1) & self->mask;
+        }
+        if (self->slots[2 * i] == 0 && self->slots[2 * i + 1] == 0) {
+            self->slots[2 * i] = high;
+            self->slots[2 * i + 1] = low;
+            self->count++;
+        }
+    }
+    Py_DECREF(iterator);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *
+IdSet_contains_bytes(IdSet *self, PyObject *value)
+{
+    if (!PyBytes_CheckExact(value) || PyBytes_GET_SIZE(value) != 16)
+        Py_RETURN_FALSE;
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(value);
+    return PyBool_FromLong(self->slots != NULL && idset_contains(self, get64(p), get64(p + 8)));
+}
+
+static Py_ssize_t
+IdSet_len(IdSet *self)
+{
+    return self->count;
+}
+
+static void
+IdSet_dealloc(IdSet *self)
+{
+    PyMem_Free(self->slots);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef IdSet_methods[] = {
+    {"contains", (PyCFunction)IdSet_contains_bytes, METH_O, "contains(uuid bytes) -> bool"},
+    {NULL},
+};
+
+static PySequenceMethods IdSet_as_sequence = {
+    .sq_length = (lenfunc)IdSet_len,
+};
+
+static PyTypeObject IdSetType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mingus_rowcodec.IdSet",
+    .tp_basicsize = sizeof(IdSet),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The 16-byte UUIDs of a parent table's rows, looked up without Python objects.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)IdSet_init,
+    .tp_dealloc = (destructor)IdSet_dealloc,
+    .tp_methods = IdSet_methods,
+    .tp_as_sequence = &IdSet_as_sequence,
+};
+
+/* ---- the encoder ---------------------------------------------------------------------------- */
+
 typedef struct {
     int kind;
-    int index;          /* position in the source row; -1: the whole row */
+    int index;          /* position in the source row (1..): row[0] is the rowid */
     int pgtype;         /* K_CALL, K_CONST: target type */
     int bits;           /* K_INT: 16, 32 or 64 */
     Py_ssize_t max_length;  /* K_TEXT: -1 for no limit */
@@ -61,7 +216,7 @@ typedef struct {
     uint64_t ns_high, ns_low;  /* K_REF: namespace of the referenced table */
     PyObject *cache;    /* K_REF: dict int -> 16 bytes (shared with the Python converter) */
     Py_ssize_t cache_size;
-    PyObject *parents;  /* K_REF: set of parent UUID bytes, or NULL */
+    PyObject *parents;  /* K_REF: an IdSet or a set of parent UUID bytes, or NULL */
     PyObject *func;     /* K_CALL, K_JSON: the conversion; predicate below */
     PyObject *predicate;/* CHECK constraint as a Python predicate, or NULL */
     PyObject *constant; /* K_CONST: encoded bytes (NULL: SQL NULL) */
@@ -69,6 +224,7 @@ typedef struct {
     int has_low, has_high; /* a range CHECK as data (K_INT, K_FLOAT, K_MONEY) */
     long long low, high;
     PyObject *allowed;  /* a choices CHECK as data (K_TEXT): the set of values, or NULL */
+    PyObject *allowed_utf8; /* the same choices as a tuple of UTF-8 bytes, when all are str */
 } Column;
 
 typedef struct {
@@ -82,11 +238,20 @@ typedef struct {
     PyObject *keys;             /* list of tuples of key slot numbers, one per unique key, or NULL */
     PyObject *seen;             /* list of dicts, one per unique key: key -> first rowid (shared with Python) */
     PyObject *error_type;       /* TransformError: a conversion that raises it declines the row */
+    PyObject *json_check;       /* transforms.check_json for JSON the C check is not sure of (pump) */
     Py_ssize_t nslots;
     char *buf;
     Py_ssize_t len, cap;
-    Py_ssize_t declined;        /* rows declined so far, for measurements */
+    /* pump: what the rows read straight from SQLite came to */
+    int expires_index;          /* source position of a cache row's expiry, or -1 */
+    double cutoff;              /* rows expiring before it are skipped */
+    int with_extras;            /* rows added are handed back for their extra columns */
+    Py_ssize_t read, present_count, expired;
+    long long *inserted;        /* rowids the pump added, in order */
+    Py_ssize_t ninserted, inserted_cap;
 } Encoder;
+
+static PyTypeObject EncoderType;
 
 /* ---- output buffer ------------------------------------------------------------------------ */
 
@@ -129,6 +294,12 @@ put64(char *p, uint64_t v)
 {
     put32(p, (uint32_t)(v >> 32));
     put32(p + 4, (uint32_t)v);
+}
+
+static inline int32_t
+get32s(const unsigned char *p)
+{
+    return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
 }
 
 /* One field: length word then the data. */
@@ -257,13 +428,44 @@ parse_date(const char *s, int *y, int *m, int *d)
     return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= days_in_month(*y, *m);
 }
 
-static const char *
-ascii_text(PyObject *value, Py_ssize_t *size)
+/* Python's str.isspace() for an ASCII character (what str.strip() removes). */
+static inline int
+is_space(char c)
 {
-    if (!PyUnicode_CheckExact(value) || !PyUnicode_IS_ASCII(value))
-        return NULL;
-    *size = PyUnicode_GET_LENGTH(value);
-    return (const char *)PyUnicode_DATA(value);
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
+}
+
+/*
+ * ipaddress.ip_address(text.strip()) for a dotted-quad IPv4 address: four decimal octets of at
+ * most three digits, no leading zeros, none above 255. 1 and the address, or 0 for anything
+ * else (IPv6, errors: the Python conversion decides those).
+ */
+static int
+parse_ipv4(const char *s, Py_ssize_t n, unsigned char *out)
+{
+    while (n > 0 && is_space(*s)) {
+        s++;
+        n--;
+    }
+    while (n > 0 && is_space(s[n - 1]))
+        n--;
+    Py_ssize_t at = 0;
+    for (int octet = 0; octet < 4; octet++) {
+        if (octet > 0) {
+            if (at >= n || s[at] != '.')
+                return 0;
+            at++;
+        }
+        Py_ssize_t begin = at;
+        int value = 0;
+        while (at < n && is_digit(s[at]) && at - begin < 3)
+            value = value * 10 + (s[at++] - '0');
+        Py_ssize_t digits = at - begin;
+        if (digits == 0 || (at < n && is_digit(s[at])) || (digits > 1 && s[begin] == '0') || value > 255)
+            return 0;
+        out[octet] = (unsigned char)value;
+    }
+    return at == n;
 }
 
 /* A timestamptz field; timestamps are never CHECKed or part of a unique key in this schema. */
@@ -294,14 +496,239 @@ decimal_of(Encoder *self, int64_t cents)
     return result;
 }
 
+/* ---- source values -------------------------------------------------------------------------- */
+
+/* What one source value is, whether it came as a Python object or straight from SQLite. */
+enum {
+    V_NULL,
+    V_INT,    /* an int within 64 bits */
+    V_FLOAT,
+    V_TEXT,
+    V_BLOB,
+    V_BIGINT, /* a Python int beyond 64 bits (never from SQLite) */
+    V_OTHER,  /* any other Python object (bool, BadText, subclasses): native kinds decline it */
+};
+
+typedef struct {
+    int type;
+    long long i;
+    double d;
+    const char *s;      /* V_TEXT: UTF-8, V_BLOB: the bytes */
+    Py_ssize_t n;       /* their size; -1 while a non-ASCII str's UTF-8 is not fetched */
+    Py_ssize_t chars;   /* V_TEXT: code points */
+    int ascii;          /* V_TEXT: every byte below 0x80 */
+    PyObject *obj;      /* the Python value: borrowed from a tuple, or made here (owned) */
+    int owned;
+} Value;
+
+static void
+value_from_object(Value *v, PyObject *o)
+{
+    memset(v, 0, sizeof *v);
+    v->obj = o;
+    if (o == Py_None)
+        v->type = V_NULL;
+    else if (PyLong_CheckExact(o)) {
+        int overflow;
+        v->i = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (v->i == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            overflow = 1;
+        }
+        v->type = overflow ? V_BIGINT : V_INT;
+    }
+    else if (PyFloat_CheckExact(o)) {
+        v->type = V_FLOAT;
+        v->d = PyFloat_AS_DOUBLE(o);
+    }
+    else if (PyUnicode_CheckExact(o)) {
+        v->type = V_TEXT;
+        v->ascii = PyUnicode_IS_ASCII(o);
+        v->chars = PyUnicode_GET_LENGTH(o);
+        if (v->ascii) {
+            v->s = (const char *)PyUnicode_DATA(o);
+            v->n = v->chars;
+        }
+        else
+            v->n = -1;
+    }
+    else if (PyBytes_CheckExact(o)) {
+        v->type = V_BLOB;
+        v->s = PyBytes_AS_STRING(o);
+        v->n = PyBytes_GET_SIZE(o);
+    }
+    else
+        v->type = V_OTHER;
+}
+
+/* The UTF-8 of a text value; -1 (no exception) for a str that has none (a lone surrogate). */
+static int
+value_utf8(Value *v)
+{
+    if (v->n >= 0)
+        return 0;
+    v->s = PyUnicode_AsUTF8AndSize(v->obj, &v->n);
+    if (v->s == NULL) {
+        PyErr_Clear();
+        v->n = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* The Python value, as a new reference; made once from SQLite's value when there is no object. */
+static PyObject *
+value_object(Value *v)
+{
+    if (v->obj == NULL) {
+        switch (v->type) {
+        case V_NULL:
+            v->obj = Py_None;
+            Py_INCREF(Py_None);
+            break;
+        case V_INT:
+            v->obj = PyLong_FromLongLong(v->i);
+            break;
+        case V_FLOAT:
+            v->obj = PyFloat_FromDouble(v->d);
+            break;
+        case V_TEXT:
+            v->obj = PyUnicode_DecodeUTF8(v->s, v->n, "strict");
+            break;
+        case V_BLOB:
+            v->obj = PyBytes_FromStringAndSize(v->s, v->n);
+            break;
+        default:
+            PyErr_SetString(PyExc_RuntimeError, "a source value without a Python object");
+        }
+        if (v->obj == NULL)
+            return NULL;
+        v->owned = 1;
+    }
+    Py_INCREF(v->obj);
+    return v->obj;
+}
+
+static void
+value_release(Value *v)
+{
+    if (v->owned)
+        Py_CLEAR(v->obj);
+    v->owned = 0;
+}
+
+/*
+ * Whether s[0..n) is UTF-8 as Python's strict decoder takes it (no surrogates, no overlong
+ * forms, nothing above U+10FFFF); counts the code points and says whether all are ASCII.
+ */
+static int
+utf8_check(const unsigned char *s, Py_ssize_t n, Py_ssize_t *chars, int *ascii)
+{
+    Py_ssize_t i = 0, count = 0;
+    int all_ascii = 1;
+    while (i < n) {
+        /* Eight ASCII bytes at a time, the common case. */
+        if (i + 8 <= n) {
+            uint64_t word;
+            memcpy(&word, s + i, 8);
+            if (!(word & 0x8080808080808080ull)) {
+                i += 8;
+                count += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            count++;
+            continue;
+        }
+        all_ascii = 0;
+        Py_ssize_t need;
+        unsigned char low = 0x80, high = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            need = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0)
+                low = 0xA0;
+            else if (c == 0xED)
+                high = 0x9F;
+        }
+        else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0)
+                low = 0x90;
+            else if (c == 0xF4)
+                high = 0x8F;
+        }
+        else
+            return 0;
+        if (i + need >= n)
+            return 0;
+        if (s[i + 1] < low || s[i + 1] > high)
+            return 0;
+        for (Py_ssize_t k = 2; k <= need; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+        i += need + 1;
+        count++;
+    }
+    *chars = count;
+    *ascii = all_ascii;
+    return 1;
+}
+
 /* ---- the row -------------------------------------------------------------------------------- */
+
+/* Whether a text value is one of a choices CHECK's values. */
+static int
+text_allowed(Column *col, Value *v)
+{
+    if (col->allowed_utf8 != NULL) {
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(col->allowed_utf8); k++) {
+            PyObject *choice = PyTuple_GET_ITEM(col->allowed_utf8, k);
+            if (PyBytes_GET_SIZE(choice) == v->n && memcmp(PyBytes_AS_STRING(choice), v->s, v->n) == 0)
+                return 1;
+        }
+        return 0;
+    }
+    PyObject *value = value_object(v);
+    if (value == NULL)
+        return -1;
+    int allowed = PySet_Contains(col->allowed, value);
+    Py_DECREF(value);
+    return allowed;
+}
+
+/* Whether a referenced UUID is among the parent rows. */
+static int
+parent_known(Column *col, const char *id, PyObject *id_bytes)
+{
+    if (col->parents == NULL)
+        return 1;
+    if (Py_IS_TYPE(col->parents, &IdSetType)) {
+        const unsigned char *p = (const unsigned char *)id;
+        return idset_contains((IdSet *)col->parents, get64(p), get64(p + 8));
+    }
+    if (id_bytes != NULL)
+        return PySet_Contains(col->parents, id_bytes);
+    PyObject *made = PyBytes_FromStringAndSize(id, 16);
+    if (made == NULL)
+        return -1;
+    int known = PySet_Contains(col->parents, made);
+    Py_DECREF(made);
+    return known;
+}
+
+static int encode_call_result(Encoder *self, Column *col, PyObject *result);
 
 /* Returns 1 when encoded, 0 when declined, -1 with an exception set. *value_out gets a new
  * reference to the converted Python value when want_value (NULL for SQL NULL). */
 static int
-encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int want_value, PyObject **value_out)
+encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uint64_t rowid, int want_value,
+              PyObject **value_out)
 {
-    PyObject *value = NULL;
     *value_out = NULL;
     if (col->kind == K_CONST) {
         if (col->constant == Py_None)
@@ -315,135 +742,122 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
         uuid_bytes(out, self->ns_high, self->ns_low, rowid);
         return field(self, out, 16) < 0 ? -1 : 1;
     }
-    value = col->index < 0 ? row : PyTuple_GET_ITEM(row, col->index);
-    if (value == Py_None && col->kind != K_CALL) {
+    if (col->index >= nvalues) {
+        PyErr_Format(PyExc_IndexError, "the row has no column %d", col->index);
+        return -1;
+    }
+    Value *v = &values[col->index];
+    if (v->type == V_NULL && col->kind != K_CALL) {
         if (col->not_null)
             return 0;
         return null_field(self) < 0 ? -1 : 1;
     }
     switch (col->kind) {
     case K_TEXT: {
-        if (!PyUnicode_CheckExact(value))
+        if (v->type != V_TEXT)
             return 0;
-        if (col->max_length >= 0 && PyUnicode_GET_LENGTH(value) > col->max_length)
+        if (col->max_length >= 0 && v->chars > col->max_length)
             return 0;
-        Py_ssize_t size;
-        const char *data = PyUnicode_AsUTF8AndSize(value, &size);
-        if (data == NULL) {
-            PyErr_Clear(); /* a lone surrogate: the Python path names it */
-            return 0;
-        }
-        if (memchr(data, 0, size) != NULL)
+        if (value_utf8(v) < 0)
+            return 0; /* a lone surrogate: the Python path names it */
+        if (memchr(v->s, 0, v->n) != NULL)
             return 0;
         if (col->allowed != NULL) {
-            int allowed = PySet_Contains(col->allowed, value);
+            int allowed = text_allowed(col, v);
             if (allowed <= 0)
                 return allowed;
         }
-        if (field(self, data, size) < 0)
+        if (field(self, v->s, v->n) < 0)
             return -1;
-        if (want_value) {
-            Py_INCREF(value);
-            *value_out = value;
-        }
+        if (want_value && (*value_out = value_object(v)) == NULL)
+            return -1;
         return 1;
     }
     case K_INT: {
-        if (!PyLong_CheckExact(value))
+        if (v->type != V_INT)
             return 0;
-        int overflow;
-        long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
-        if (overflow || (v == -1 && PyErr_Occurred())) {
-            PyErr_Clear();
-            return 0;
-        }
+        long long n = v->i;
         char out[8];
         if (col->bits == 16) {
-            if (v < -32768 || v > 32767)
+            if (n < -32768 || n > 32767)
                 return 0;
-            put16(out, (uint16_t)(int16_t)v);
+            put16(out, (uint16_t)(int16_t)n);
             if (field(self, out, 2) < 0)
                 return -1;
         }
         else if (col->bits == 32) {
-            if (v < INT32_MIN || v > INT32_MAX)
+            if (n < INT32_MIN || n > INT32_MAX)
                 return 0;
-            put32(out, (uint32_t)(int32_t)v);
+            put32(out, (uint32_t)(int32_t)n);
             if (field(self, out, 4) < 0)
                 return -1;
         }
         else {
-            put64(out, (uint64_t)v);
+            put64(out, (uint64_t)n);
             if (field(self, out, 8) < 0)
                 return -1;
         }
-        if ((col->has_low && v < col->low) || (col->has_high && v > col->high))
+        if ((col->has_low && n < col->low) || (col->has_high && n > col->high))
             return 0;
-        if (want_value) {
-            Py_INCREF(value);
-            *value_out = value;
-        }
+        if (want_value && (*value_out = value_object(v)) == NULL)
+            return -1;
         return 1;
     }
     case K_FLOAT: {
-        double v;
-        if (PyFloat_CheckExact(value))
-            v = PyFloat_AS_DOUBLE(value);
-        else if (PyLong_CheckExact(value)) {
-            v = PyLong_AsDouble(value);
-            if (v == -1.0 && PyErr_Occurred()) {
+        double d;
+        if (v->type == V_FLOAT)
+            d = v->d;
+        else if (v->type == V_INT)
+            d = (double)v->i; /* correctly rounded, as PyLong_AsDouble */
+        else if (v->type == V_BIGINT) {
+            d = PyLong_AsDouble(v->obj);
+            if (d == -1.0 && PyErr_Occurred()) {
                 PyErr_Clear();
                 return 0;
             }
         }
         else
             return 0;
-        if (!isfinite(v))
+        if (!isfinite(d))
             return 0;
-        if ((col->has_low && v < (double)col->low) || (col->has_high && v > (double)col->high))
+        if ((col->has_low && d < (double)col->low) || (col->has_high && d > (double)col->high))
             return 0;
-        union { double d; uint64_t u; } bits = {.d = v};
+        union { double d; uint64_t u; } bits = {.d = d};
         char out[8];
         put64(out, bits.u);
         if (field(self, out, 8) < 0)
             return -1;
-        if (want_value && (*value_out = PyFloat_FromDouble(v)) == NULL)
+        if (want_value && (*value_out = PyFloat_FromDouble(d)) == NULL)
             return -1;
         return 1;
     }
     case K_MONEY: {
         int64_t cents;
-        if (PyFloat_CheckExact(value)) {
+        if (v->type == V_FLOAT) {
             /* transforms.to_money, both accepting branches; anything else is declined. */
-            double v = PyFloat_AS_DOUBLE(value);
-            if (!isfinite(v))
+            double d = v->d;
+            if (!isfinite(d))
                 return 0;
-            double c = rint(v * 100.0);
-            if (!(fabs(v) < 1e12 && c / 100.0 == v)) {
+            double c = rint(d * 100.0);
+            if (!(fabs(d) < 1e12 && c / 100.0 == d)) {
                 /* Binary noise within a few ULPs of a cent value: round(v, 2), correctly rounded. */
                 char text[64];
-                if (fabs(v) >= 1e15)
+                if (fabs(d) >= 1e15)
                     return 0;
-                snprintf(text, sizeof text, "%.2f", v);
+                snprintf(text, sizeof text, "%.2f", d);
                 double rounded = strtod(text, NULL);
-                double a = fabs(v);
+                double a = fabs(d);
                 double next = nextafter(a, INFINITY);
                 double ulp = isinf(next) ? a - nextafter(a, -INFINITY) : next - a;
-                if (!((rounded == v || fabs(v - rounded) <= 4 * ulp) && fabs(rounded) < 1e12))
+                if (!((rounded == d || fabs(d - rounded) <= 4 * ulp) && fabs(rounded) < 1e12))
                     return 0;
             }
             cents = (int64_t)c;
         }
-        else if (PyLong_CheckExact(value)) {
-            int overflow;
-            long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
-            if (overflow || (v == -1 && PyErr_Occurred())) {
-                PyErr_Clear();
+        else if (v->type == V_INT) {
+            if (v->i <= -1000000000000LL || v->i >= 1000000000000LL)
                 return 0;
-            }
-            if (v <= -1000000000000LL || v >= 1000000000000LL)
-                return 0;
-            cents = v * 100;
+            cents = v->i * 100;
         }
         else
             return 0;
@@ -457,18 +871,14 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
     }
     case K_BOOL: {
         int truth;
-        if (PyLong_CheckExact(value)) {
-            int overflow;
-            long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
-            if (overflow || (v != 0 && v != 1))
+        if (v->type == V_INT) {
+            if (v->i != 0 && v->i != 1)
                 return 0;
-            truth = (int)v;
+            truth = (int)v->i;
         }
-        else {
-            Py_ssize_t size;
-            const char *s = ascii_text(value, &size);
-            if (s == NULL)
-                return 0;
+        else if (v->type == V_TEXT && v->ascii) {
+            const char *s = v->s;
+            Py_ssize_t size = v->n;
             if ((size == 1 && s[0] == '1') || (size == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "True", 4))))
                 truth = 1;
             else if ((size == 1 && s[0] == '0') ||
@@ -477,6 +887,8 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
             else
                 return 0;
         }
+        else
+            return 0;
         char out = (char)truth;
         if (field(self, &out, 1) < 0)
             return -1;
@@ -487,10 +899,8 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
         return 1;
     }
     case K_DATE: {
-        Py_ssize_t size;
-        const char *s = ascii_text(value, &size);
         int y, m, d;
-        if (s == NULL || size != 10 || !parse_date(s, &y, &m, &d))
+        if (v->type != V_TEXT || !v->ascii || v->n != 10 || !parse_date(v->s, &y, &m, &d))
             return 0;
         char out[4];
         put32(out, (uint32_t)(int32_t)(days_from_civil(y, m, d) - PG_EPOCH_DAYS));
@@ -501,10 +911,12 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
         return 1;
     }
     case K_NAIVE_TS: {
-        Py_ssize_t size;
-        const char *s = ascii_text(value, &size);
+        if (v->type != V_TEXT || !v->ascii)
+            return 0;
+        const char *s = v->s;
+        Py_ssize_t size = v->n;
         int y, m, d;
-        if (s == NULL || size < 19 || size > 26 || size == 20 || !parse_date(s, &y, &m, &d))
+        if (size < 19 || size > 26 || size == 20 || !parse_date(s, &y, &m, &d))
             return 0;
         if (!((s[10] == ' ' || s[10] == 'T') && is_digit(s[11]) && is_digit(s[12]) && s[13] == ':' && is_digit(s[14]) &&
               is_digit(s[15]) && s[16] == ':' && is_digit(s[17]) && is_digit(s[18])))
@@ -531,10 +943,12 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
     }
     case K_OFFSET_TS: {
         /* transforms.to_offset_timestamp: YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM|-HH:MM). */
-        Py_ssize_t size, at = 19;
-        const char *s = ascii_text(value, &size);
+        if (v->type != V_TEXT || !v->ascii)
+            return 0;
+        const char *s = v->s;
+        Py_ssize_t size = v->n, at = 19;
         int y, m, d;
-        if (s == NULL || size < 20 || size > 32 || !parse_date(s, &y, &m, &d) || y < 2 || y > 9998)
+        if (size < 20 || size > 32 || !parse_date(s, &y, &m, &d) || y < 2 || y > 9998)
             return 0;
         if (!(s[10] == 'T' && is_digit(s[11]) && is_digit(s[12]) && s[13] == ':' && is_digit(s[14]) &&
               is_digit(s[15]) && s[16] == ':' && is_digit(s[17]) && is_digit(s[18])))
@@ -576,19 +990,17 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
     case K_EPOCH: {
         /* transforms.to_epoch: datetime.fromtimestamp(value, UTC), microseconds rounded half to even. */
         int64_t seconds, micro;
-        if (PyLong_CheckExact(value)) {
-            int overflow;
-            long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
-            if (overflow || v < 0 || v >= 4102444800LL)
+        if (v->type == V_INT) {
+            if (v->i < 0 || v->i >= 4102444800LL)
                 return 0;
-            seconds = v;
+            seconds = v->i;
             micro = 0;
         }
-        else if (PyFloat_CheckExact(value)) {
-            double v = PyFloat_AS_DOUBLE(value), whole;
-            if (!(v >= 0 && v < 4102444800.0))
+        else if (v->type == V_FLOAT) {
+            double d = v->d, whole;
+            if (!(d >= 0 && d < 4102444800.0))
                 return 0;
-            double fraction = rint(modf(v, &whole) * 1e6);
+            double fraction = rint(modf(d, &whole) * 1e6);
             if (fraction >= 1e6) {
                 fraction -= 1e6;
                 whole += 1.0;
@@ -601,57 +1013,60 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
         return timestamp_field(self, (uint64_t)((seconds - (int64_t)PG_EPOCH_DAYS * 86400) * 1000000 + micro), want_value);
     }
     case K_REF: {
-        if (!PyLong_CheckExact(value))
+        if (v->type != V_INT)
             return 0;
-        PyObject *found = PyDict_GetItemWithError(col->cache, value); /* borrowed */
-        if (found == NULL) {
-            if (PyErr_Occurred())
+        if (v->obj != NULL) {
+            /* A Python int: the converter's cache (shared with the Python path) may have its UUID. */
+            PyObject *found = PyDict_GetItemWithError(col->cache, v->obj); /* borrowed */
+            if (found == NULL && PyErr_Occurred())
                 return -1;
-            int overflow;
-            long long id = PyLong_AsLongLongAndOverflow(value, &overflow);
-            if (overflow || id < 0 || id >= (1LL << 48))
-                return 0;
-            char out[16];
-            uuid_bytes(out, col->ns_high, col->ns_low, (uint64_t)id);
-            PyObject *made = PyBytes_FromStringAndSize(out, 16);
+            if (found != NULL) {
+                if (!PyBytes_CheckExact(found) || PyBytes_GET_SIZE(found) != 16)
+                    return 0;
+                int known = parent_known(col, PyBytes_AS_STRING(found), found);
+                if (known <= 0)
+                    return known;
+                if (field(self, PyBytes_AS_STRING(found), 16) < 0)
+                    return -1;
+                if (want_value) {
+                    Py_INCREF(found);
+                    *value_out = found;
+                }
+                return 1;
+            }
+        }
+        if (v->i < 0 || v->i >= (1LL << 48))
+            return 0;
+        char out[16];
+        uuid_bytes(out, col->ns_high, col->ns_low, (uint64_t)v->i);
+        PyObject *made = NULL;
+        if (v->obj != NULL || want_value) {
+            made = PyBytes_FromStringAndSize(out, 16);
             if (made == NULL)
                 return -1;
-            if (PyDict_GET_SIZE(col->cache) < col->cache_size && PyDict_SetItem(col->cache, value, made) < 0) {
+            if (v->obj != NULL && PyDict_GET_SIZE(col->cache) < col->cache_size &&
+                PyDict_SetItem(col->cache, v->obj, made) < 0) {
                 Py_DECREF(made);
                 return -1;
             }
-            int known = 1;
-            if (col->parents != NULL && (known = PySet_Contains(col->parents, made)) < 0) {
-                Py_DECREF(made);
-                return -1;
-            }
-            if (!known || field(self, out, 16) < 0) {
-                Py_DECREF(made);
-                return known ? -1 : 0;
-            }
-            if (want_value)
-                *value_out = made;
-            else
-                Py_DECREF(made);
-            return 1;
         }
-        if (!PyBytes_CheckExact(found) || PyBytes_GET_SIZE(found) != 16)
-            return 0;
-        if (col->parents != NULL) {
-            int known = PySet_Contains(col->parents, found);
-            if (known <= 0)
-                return known;
+        int known = parent_known(col, out, made);
+        if (known <= 0 || field(self, out, 16) < 0) {
+            Py_XDECREF(made);
+            return known <= 0 ? known : -1;
         }
-        if (field(self, PyBytes_AS_STRING(found), 16) < 0)
-            return -1;
-        if (want_value) {
-            Py_INCREF(found);
-            *value_out = found;
-        }
+        if (want_value)
+            *value_out = made;
+        else
+            Py_XDECREF(made);
         return 1;
     }
     case K_JSON: {
+        PyObject *value = value_object(v);
+        if (value == NULL)
+            return -1;
         PyObject *checked = PyObject_CallOneArg(col->func, value);
+        Py_DECREF(value);
         if (checked == NULL)
             return -1;
         if (checked == self->empty_json || !PyUnicode_CheckExact(checked)) {
@@ -680,24 +1095,50 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
         }
         return 1;
     }
-    case K_CALL:
-        break;
+    case K_INET: {
+        unsigned char address[4];
+        if (v->type == V_TEXT && v->ascii && parse_ipv4(v->s, v->n, address)) {
+            char out[8] = {2, 32, 0, 4}; /* PGSQL_AF_INET, 32 bits, not a cidr, 4 bytes */
+            memcpy(out + 4, address, 4);
+            if (field(self, out, 8) < 0)
+                return -1;
+            if (want_value) {
+                PyErr_SetString(PyExc_RuntimeError, "addresses are never key or checked values here");
+                return -1;
+            }
+            return 1;
+        }
+    }
+        /* fall through: IPv6 and anything else go to the Python conversion */
+    case K_CALL: {
+        /* The Python step converts (raising TransformError for a bad value), C encodes. */
+        PyObject *value = value_object(v);
+        if (value == NULL)
+            return -1;
+        PyObject *result = PyObject_CallOneArg(col->func, value);
+        Py_DECREF(value);
+        if (result == NULL)
+            return -1;
+        int outcome = encode_call_result(self, col, result);
+        if (outcome == 1 && want_value)
+            *value_out = result == Py_None ? NULL : (Py_INCREF(result), result);
+        Py_DECREF(result);
+        return outcome;
+    }
     default:
         PyErr_Format(PyExc_RuntimeError, "unknown column kind %d", col->kind);
         return -1;
     }
+}
 
-    /* K_CALL: the Python step converts (raising TransformError for a bad value), C encodes. */
-    PyObject *result = PyObject_CallOneArg(col->func, value);
-    if (result == NULL)
-        return -1;
-    int outcome = 1;
+/* A K_CALL column: the Python conversion's result, encoded by the column's PostgreSQL type. */
+static int
+encode_call_result(Encoder *self, Column *col, PyObject *result)
+{
     if (result == Py_None) {
         if (col->not_null)
-            outcome = 0;
-        else if (null_field(self) < 0)
-            outcome = -1;
-        goto done;
+            return 0;
+        return null_field(self) < 0 ? -1 : 1;
     }
     switch (col->pgtype) {
     case T_TEXT: {
@@ -705,50 +1146,36 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
         const char *data = PyUnicode_CheckExact(result) ? PyUnicode_AsUTF8AndSize(result, &size) : NULL;
         if (data == NULL || memchr(data, 0, size) != NULL) {
             PyErr_Clear();
-            outcome = 0;
+            return 0;
         }
-        else if (field(self, data, size) < 0)
-            outcome = -1;
-        break;
+        return field(self, data, size) < 0 ? -1 : 1;
     }
     case T_BYTEA:
         if (!PyBytes_CheckExact(result))
-            outcome = 0;
-        else if (field(self, PyBytes_AS_STRING(result), PyBytes_GET_SIZE(result)) < 0)
-            outcome = -1;
-        break;
+            return 0;
+        return field(self, PyBytes_AS_STRING(result), PyBytes_GET_SIZE(result)) < 0 ? -1 : 1;
     case T_UUID:
         if (!PyBytes_CheckExact(result) || PyBytes_GET_SIZE(result) != 16)
-            outcome = 0;
-        else if (field(self, PyBytes_AS_STRING(result), 16) < 0)
-            outcome = -1;
-        break;
-    case T_BOOL:
+            return 0;
+        return field(self, PyBytes_AS_STRING(result), 16) < 0 ? -1 : 1;
+    case T_BOOL: {
         if (result != Py_True && result != Py_False)
-            outcome = 0;
-        else {
-            char out = result == Py_True;
-            if (field(self, &out, 1) < 0)
-                outcome = -1;
-        }
-        break;
-    case T_DATE:
+            return 0;
+        char out = result == Py_True;
+        return field(self, &out, 1) < 0 ? -1 : 1;
+    }
+    case T_DATE: {
         if (!PyDate_CheckExact(result))
-            outcome = 0;
-        else {
-            char out[4];
-            int64_t days = days_from_civil(PyDateTime_GET_YEAR(result), PyDateTime_GET_MONTH(result),
-                                           PyDateTime_GET_DAY(result));
-            put32(out, (uint32_t)(int32_t)(days - PG_EPOCH_DAYS));
-            if (field(self, out, 4) < 0)
-                outcome = -1;
-        }
-        break;
+            return 0;
+        char out[4];
+        int64_t days =
+            days_from_civil(PyDateTime_GET_YEAR(result), PyDateTime_GET_MONTH(result), PyDateTime_GET_DAY(result));
+        put32(out, (uint32_t)(int32_t)(days - PG_EPOCH_DAYS));
+        return field(self, out, 4) < 0 ? -1 : 1;
+    }
     case T_TIMESTAMPTZ: {
-        if (!PyDateTime_CheckExact(result) || PyDateTime_DATE_GET_TZINFO(result) != PyDateTime_TimeZone_UTC) {
-            outcome = 0;
-            break;
-        }
+        if (!PyDateTime_CheckExact(result) || PyDateTime_DATE_GET_TZINFO(result) != PyDateTime_TimeZone_UTC)
+            return 0;
         int64_t days = days_from_civil(PyDateTime_GET_YEAR(result), PyDateTime_GET_MONTH(result),
                                        PyDateTime_GET_DAY(result)) - PG_EPOCH_DAYS;
         int64_t stamp = ((days * 24 + PyDateTime_DATE_GET_HOUR(result)) * 60 + PyDateTime_DATE_GET_MINUTE(result)) *
@@ -756,20 +1183,17 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
         stamp = stamp * 1000000 + PyDateTime_DATE_GET_MICROSECOND(result);
         char out[8];
         put64(out, (uint64_t)stamp);
-        if (field(self, out, 8) < 0)
-            outcome = -1;
-        break;
+        return field(self, out, 8) < 0 ? -1 : 1;
     }
     case T_NUMERIC: {
         /* Money results are Decimals quantized to cents: (sign, digits, -2). */
         PyObject *parts = PyObject_CallMethod(result, "as_tuple", NULL);
-        if (parts == NULL) {
-            outcome = -1;
-            break;
-        }
+        if (parts == NULL)
+            return -1;
         PyObject *sign = PyTuple_GET_ITEM(parts, 0), *digits = PyTuple_GET_ITEM(parts, 1);
         PyObject *exponent = PyTuple_GET_ITEM(parts, 2);
         int64_t cents = 0;
+        int outcome = 1;
         if (!PyLong_CheckExact(exponent) || PyLong_AsLong(exponent) != -2 || PyTuple_GET_SIZE(digits) > 16)
             outcome = 0;
         else {
@@ -781,7 +1205,7 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
                 outcome = -1;
         }
         Py_DECREF(parts);
-        break;
+        return outcome;
     }
     case T_INET: {
         PyObject *packed = PyObject_GetAttrString(result, "packed");
@@ -789,8 +1213,7 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
             (PyBytes_GET_SIZE(packed) != 4 && PyBytes_GET_SIZE(packed) != 16)) {
             PyErr_Clear();
             Py_XDECREF(packed);
-            outcome = 0;
-            break;
+            return 0;
         }
         PyObject *cls = (PyObject *)Py_TYPE(result);
         PyObject *name = PyObject_GetAttrString(cls, "__name__");
@@ -802,8 +1225,7 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
         Py_ssize_t size = PyBytes_GET_SIZE(packed);
         if (!(v4 && size == 4) && !(v6 && size == 16)) {
             Py_DECREF(packed);
-            outcome = 0;
-            break;
+            return 0;
         }
         char out[20];
         out[0] = v4 ? 2 : 3; /* PGSQL_AF_INET, PGSQL_AF_INET6 */
@@ -812,23 +1234,11 @@ encode_column(Encoder *self, Column *col, PyObject *row, uint64_t rowid, int wan
         out[3] = (char)size;
         memcpy(out + 4, PyBytes_AS_STRING(packed), size);
         Py_DECREF(packed);
-        if (field(self, out, 4 + size) < 0)
-            outcome = -1;
-        break;
+        return field(self, out, 4 + size) < 0 ? -1 : 1;
     }
-    case T_INT2:
-    case T_INT4:
-    case T_INT8:
-    case T_FLOAT8:
-    case T_JSONB:
     default:
-        outcome = 0; /* not produced by the conversions that go through here */
+        return 0; /* not produced by the conversions that go through here */
     }
-done:
-    if (outcome == 1 && want_value)
-        *value_out = result == Py_None ? NULL : (Py_INCREF(result), result);
-    Py_DECREF(result);
-    return outcome;
 }
 
 /* The key of unique constraint k from the row's key values: a value, or a tuple of them; NULL (no
@@ -864,25 +1274,18 @@ unique_key(Encoder *self, Py_ssize_t k, PyObject **slots, int *error)
 #define DUPLICATE 3
 
 /*
- * One row: ADDED (in the buffer), PRESENT, DECLINED, DUPLICATE (*duplicate gets
- * (unique number, key, first rowid)) or -1 with an exception set. A TransformError
- * raised by a Python conversion declines the row: the Python path names it.
+ * One row of values (values[0] holds the rowid): ADDED (in the buffer), PRESENT, DECLINED,
+ * DUPLICATE (*duplicate gets (unique number, key, first rowid)) or -1 with an exception set.
+ * A TransformError raised by a Python conversion declines the row: the Python path names it.
+ * The row's unique keys are claimed (in ``seen``) only when it is added.
  */
 static int
-encode_one(Encoder *self, PyObject *row, PyObject **duplicate)
+encode_row(Encoder *self, Value *values, Py_ssize_t nvalues, PyObject **duplicate)
 {
     *duplicate = NULL;
-    if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) < 1) {
-        PyErr_SetString(PyExc_TypeError, "a row is a tuple (rowid, ...)");
-        return -1;
-    }
-    PyObject *rowid_obj = PyTuple_GET_ITEM(row, 0);
-    if (!PyLong_CheckExact(rowid_obj))
+    if (nvalues < 1 || values[0].type != V_INT || values[0].i < 0 || values[0].i >= (1LL << 48))
         return DECLINED;
-    int overflow;
-    long long rowid = PyLong_AsLongLongAndOverflow(rowid_obj, &overflow);
-    if (overflow || rowid < 0 || rowid >= (1LL << 48))
-        return DECLINED;
+    uint64_t rowid = (uint64_t)values[0].i;
 
     Py_ssize_t start = self->len;
     if (ensure(self, 2) < 0)
@@ -895,7 +1298,7 @@ encode_one(Encoder *self, PyObject *row, PyObject **duplicate)
         Column *col = &self->columns[i];
         int want = col->predicate != NULL || col->key_slot >= 0;
         PyObject *value = NULL;
-        outcome = encode_column(self, col, row, (uint64_t)rowid, want, &value);
+        outcome = encode_column(self, col, values, nvalues, rowid, want, &value);
         if (outcome != 1)
             break;
         if (col->predicate != NULL) {
@@ -916,7 +1319,7 @@ encode_one(Encoder *self, PyObject *row, PyObject **duplicate)
     if (outcome == 1 && self->present != NULL && PySet_GET_SIZE(self->present) > 0) {
         /* After the conversion, as in the Python path: a row that does not convert is never "present". */
         char id[16];
-        uuid_bytes(id, self->ns_high, self->ns_low, (uint64_t)rowid);
+        uuid_bytes(id, self->ns_high, self->ns_low, rowid);
         PyObject *id_bytes = PyBytes_FromStringAndSize(id, 16);
         int found = id_bytes ? PySet_Contains(self->present, id_bytes) : -1;
         Py_XDECREF(id_bytes);
@@ -927,6 +1330,9 @@ encode_one(Encoder *self, PyObject *row, PyObject **duplicate)
         /* Within the chunk the first row of each unique key wins (importer._first_of_keys). */
         Py_ssize_t nkeys = PyList_GET_SIZE(self->keys);
         PyObject *keys[16] = {NULL};
+        PyObject *rowid_obj = value_object(&values[0]);
+        if (rowid_obj == NULL)
+            outcome = -1;
         for (Py_ssize_t k = 0; k < nkeys && outcome == 1; k++) {
             int error;
             keys[k] = unique_key(self, k, slots, &error);
@@ -950,6 +1356,7 @@ encode_one(Encoder *self, PyObject *row, PyObject **duplicate)
                 outcome = -1;
             Py_XDECREF(keys[k]);
         }
+        Py_XDECREF(rowid_obj);
     }
     for (Py_ssize_t n = 0; n < self->nslots; n++)
         Py_XDECREF(slots[n]);
@@ -960,11 +1367,42 @@ encode_one(Encoder *self, PyObject *row, PyObject **duplicate)
         PyErr_Clear();
         outcome = 0;
     }
-    if (outcome == 0) {
-        self->declined++;
+    if (outcome == 0)
         return DECLINED;
-    }
     return outcome < 0 ? -1 : outcome - 10;
+}
+
+/* A row tuple's values (borrowed); -1 with an exception for what is not a row. */
+static Py_ssize_t
+tuple_values(PyObject *row, Value *values, Py_ssize_t capacity)
+{
+    if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) < 1) {
+        PyErr_SetString(PyExc_TypeError, "a row is a tuple (rowid, ...)");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(row);
+    if (n > capacity) {
+        PyErr_Format(PyExc_ValueError, "a row of at most %zd values", capacity);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        value_from_object(&values[i], PyTuple_GET_ITEM(row, i));
+    return n;
+}
+
+#define MAX_VALUES 128
+
+static int
+encode_one(Encoder *self, PyObject *row, PyObject **duplicate)
+{
+    Value values[MAX_VALUES];
+    Py_ssize_t n = tuple_values(row, values, MAX_VALUES);
+    if (n < 0)
+        return -1;
+    int outcome = encode_row(self, values, n, duplicate);
+    for (Py_ssize_t i = 0; i < n; i++)
+        value_release(&values[i]);
+    return outcome;
 }
 
 /* encode(row) -> None when added, PRESENT, DECLINED, or (unique number, key, first rowid) */
@@ -982,50 +1420,57 @@ Encoder_encode(Encoder *self, PyObject *row)
     return PyLong_FromLong(outcome);
 }
 
-/*
- * encode_many(rows, inserted) -> (present, others): every row added has its rowid appended to
- * ``inserted``; ``present`` counts the rows already in the target; ``others`` lists
- * (row, DECLINED or the duplicate triple) for the caller.
- */
-static PyObject *
-Encoder_encode_many(Encoder *self, PyObject *args)
-{
-    PyObject *rows, *inserted;
-    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &rows, &PyList_Type, &inserted))
-        return NULL;
-    PyObject *others = PyList_New(0);
-    if (others == NULL)
-        return NULL;
-    Py_ssize_t present = 0;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rows); i++) {
-        PyObject *row = PyList_GET_ITEM(rows, i), *duplicate, *other = NULL;
-        int outcome = encode_one(self, row, &duplicate);
-        if (outcome == ADDED) {
-            if (PyList_Append(inserted, PyTuple_GET_ITEM(row, 0)) < 0)
-                goto failed;
-            continue;
-        }
-        if (outcome == PRESENT) {
-            present++;
-            continue;
-        }
-        if (outcome == DECLINED)
-            other = Py_BuildValue("(Oi)", row, DECLINED);
-        else if (outcome == DUPLICATE) {
-            other = PyTuple_Pack(2, row, duplicate);
-            Py_DECREF(duplicate);
-        }
-        if (other == NULL || PyList_Append(others, other) < 0) {
-            Py_XDECREF(other);
-            goto failed;
-        }
-        Py_DECREF(other);
+/* A getter of one of an object's counters. */
+#define COUNTER_GETTER(type, name, member)                        \
+    static PyObject *type##_get_##name(type *self, void *closure) \
+    {                                                             \
+        return PyLong_FromSsize_t(self->member);                  \
     }
-    PyObject *answer = Py_BuildValue("(nN)", present, others);
-    return answer;
-failed:
-    Py_DECREF(others);
-    return NULL;
+
+/*
+ * Whether the tuple just encoded at a[0..alen) (COPY format: int16 count, then int32 size and
+ * data per field) is the target's tuple at b[0..blen): COPY format too, or with oids the format
+ * of record_send (int32 count, then int32 type oid, int32 size and data per field). jsonb
+ * fields whose texts differ go to json_equal(source text, target text). 1: the same; 0: look
+ * closer (not "differs"); -1 with an exception set.
+ */
+static int
+same_fields(Encoder *self, const unsigned char *a, Py_ssize_t alen, const unsigned char *b, Py_ssize_t blen, int oids,
+            PyObject *json_equal)
+{
+    Py_ssize_t ai = 2, bi = oids ? 4 : 2;
+    if (alen < 2 || blen < bi)
+        return 0;
+    Py_ssize_t bcount = oids ? get32s(b) : (int16_t)(b[0] << 8 | b[1]);
+    if ((a[0] << 8 | a[1]) != self->ncolumns || bcount != self->ncolumns)
+        return 0;
+    for (Py_ssize_t i = 0; i < self->ncolumns; i++) {
+        if (oids)
+            bi += 4;
+        if (ai + 4 > alen || bi + 4 > blen)
+            return 0;
+        int32_t asize = get32s(a + ai), bsize = get32s(b + bi);
+        ai += 4;
+        bi += 4;
+        Py_ssize_t an = asize < 0 ? 0 : asize, bn = bsize < 0 ? 0 : bsize;
+        if (ai + an > alen || bi + bn > blen)
+            return 0;
+        if (asize != bsize || memcmp(a + ai, b + bi, an) != 0) {
+            if (!(self->columns[i].kind == K_JSON && asize > 0 && bsize > 0 && json_equal != NULL))
+                return 0;
+            PyObject *verdict =
+                PyObject_CallFunction(json_equal, "s#s#", a + ai + 1, an - 1, b + bi + 1, bn - 1);
+            if (verdict == NULL)
+                return -1;
+            int same = PyObject_IsTrue(verdict);
+            Py_DECREF(verdict);
+            if (same != 1)
+                return same;
+        }
+        ai += an;
+        bi += bn;
+    }
+    return ai == alen && bi == blen;
 }
 
 /*
@@ -1049,47 +1494,686 @@ Encoder_compare(Encoder *self, PyObject *args)
     if (outcome == DUPLICATE)
         Py_DECREF(duplicate);
     int same = 0;
-    if (outcome == ADDED) {
-        const unsigned char *a = (const unsigned char *)self->buf + start, *b = target.buf;
-        Py_ssize_t alen = self->len - start, blen = target.len, ai = 2, bi = 2;
-        same = alen >= 2 && blen >= 2 && memcmp(a, b, 2) == 0;
-        for (Py_ssize_t i = 0; same && i < self->ncolumns; i++) {
-            if (ai + 4 > alen || bi + 4 > blen) {
-                same = 0;
-                break;
-            }
-            int32_t asize = (int32_t)((uint32_t)a[ai] << 24 | a[ai + 1] << 16 | a[ai + 2] << 8 | a[ai + 3]);
-            int32_t bsize = (int32_t)((uint32_t)b[bi] << 24 | b[bi + 1] << 16 | b[bi + 2] << 8 | b[bi + 3]);
-            ai += 4;
-            bi += 4;
-            Py_ssize_t an = asize < 0 ? 0 : asize, bn = bsize < 0 ? 0 : bsize;
-            if (ai + an > alen || bi + bn > blen) {
-                same = 0;
-                break;
-            }
-            if (asize != bsize || memcmp(a + ai, b + bi, an) != 0) {
-                same = 0;
-                if (self->columns[i].kind == K_JSON && asize > 0 && bsize > 0) {
-                    PyObject *verdict = PyObject_CallFunction(json_equal, "s#s#", a + ai + 1, an - 1, b + bi + 1,
-                                                              bn - 1);
-                    if (verdict == NULL) {
-                        self->len = start;
-                        PyBuffer_Release(&target);
-                        return NULL;
-                    }
-                    same = PyObject_IsTrue(verdict) == 1;
-                    Py_DECREF(verdict);
-                }
-            }
-            ai += an;
-            bi += bn;
-        }
-        same = same && ai == alen && bi == blen;
-    }
+    if (outcome == ADDED)
+        same = same_fields(self, (const unsigned char *)self->buf + start, self->len - start, target.buf, target.len,
+                           0, json_equal);
     self->len = start;
     PyBuffer_Release(&target);
+    if (same < 0)
+        return NULL;
     return PyBool_FromLong(same);
 }
+
+/* Whether an int (exactly, as Python compares int and float) is below a float. */
+static int
+int_below(long long i, double c)
+{
+    if (isnan(c))
+        return 0;
+    if (c >= 9223372036854775808.0)
+        return 1;
+    if (c < -9223372036854775808.0)
+        return 0;
+    double whole = floor(c);
+    long long w = (long long)whole;
+    if (i != w)
+        return i < w;
+    return whole < c;
+}
+
+/* importer: RowConverter.is_expired for a value read straight from SQLite. */
+static int
+is_expired(Encoder *self, Value *values, Py_ssize_t nvalues)
+{
+    if (self->expires_index < 0 || self->expires_index >= nvalues)
+        return 0;
+    Value *v = &values[self->expires_index];
+    if (v->type == V_INT)
+        return int_below(v->i, self->cutoff);
+    if (v->type == V_FLOAT)
+        return v->d < self->cutoff;
+    return 0;
+}
+
+/* ---- Reader: rows of a snapshot, as Python's sqlite3 module would make them ------------------------ */
+
+#ifndef MINGUS_NO_SQLITE
+#include <sqlite3.h>
+
+static PyObject *UndecodableTextError;
+
+typedef struct {
+    PyObject_HEAD
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    int done;
+} Reader;
+
+static PyTypeObject ReaderType;
+
+static void
+reader_close(Reader *self)
+{
+    if (self->stmt != NULL) {
+        sqlite3_finalize(self->stmt);
+        self->stmt = NULL;
+    }
+    if (self->db != NULL) {
+        sqlite3_close(self->db);
+        self->db = NULL;
+    }
+    self->done = 1;
+}
+
+/* Reader(uri, query, first, last): uri is a file: URI (immutable=1 for a snapshot) */
+static int
+Reader_init(Reader *self, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"uri", "query", "first", "last", NULL};
+    const char *uri, *query;
+    long long first, last;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ssLL", names, &uri, &query, &first, &last))
+        return -1;
+    reader_close(self);
+    self->done = 0;
+    /* One thread uses a reader: no mutex around every sqlite3_column_* call. The snapshot is
+     * read through mmap, without copying each page out of the kernel's cache. */
+    int rc = sqlite3_open_v2(uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(self->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(self->db, query, -1, &self->stmt, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(self->stmt, 1, first);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(self->stmt, 2, last);
+    if (rc != SQLITE_OK) {
+        PyErr_Format(PyExc_OSError, "cannot read %s: %s", uri, self->db ? sqlite3_errmsg(self->db) : "out of memory");
+        reader_close(self);
+        return -1;
+    }
+    return 0;
+}
+
+/* The next row: 1 when there is one, 0 at the end, -1 with an exception set. */
+static int
+reader_step(Reader *self)
+{
+    if (self->done)
+        return 0;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = sqlite3_step(self->stmt);
+    Py_END_ALLOW_THREADS
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE) {
+        reader_close(self);
+        return 0;
+    }
+    PyErr_Format(PyExc_OSError, "reading the snapshot failed: %s", sqlite3_errmsg(self->db));
+    reader_close(self);
+    return -1;
+}
+
+/*
+ * The current row's values, pointing into SQLite's memory until the next step. Every TEXT
+ * value is checked as Python's strict UTF-8 decoder would (UndecodableText otherwise, as the
+ * tuples of fetch() would raise). Returns the number of values, or -1 with an exception set.
+ */
+static Py_ssize_t
+row_values(Reader *self, Value *values, Py_ssize_t capacity)
+{
+    int width = sqlite3_column_count(self->stmt);
+    if (width > capacity) {
+        PyErr_Format(PyExc_ValueError, "a row of at most %zd values", capacity);
+        return -1;
+    }
+    for (int i = 0; i < width; i++) {
+        Value *v = &values[i];
+        memset(v, 0, sizeof *v);
+        switch (sqlite3_column_type(self->stmt, i)) {
+        case SQLITE_INTEGER:
+            v->type = V_INT;
+            v->i = sqlite3_column_int64(self->stmt, i);
+            break;
+        case SQLITE_FLOAT:
+            v->type = V_FLOAT;
+            v->d = sqlite3_column_double(self->stmt, i);
+            break;
+        case SQLITE_TEXT:
+            v->type = V_TEXT;
+            v->s = (const char *)sqlite3_column_text(self->stmt, i);
+            v->n = sqlite3_column_bytes(self->stmt, i);
+            if (v->s == NULL) {
+                if (v->n == 0)
+                    v->s = "";
+                else {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+            }
+            if (!utf8_check((const unsigned char *)v->s, v->n, &v->chars, &v->ascii)) {
+                PyErr_SetString(UndecodableTextError, "a TEXT value is not valid UTF-8");
+                return -1;
+            }
+            break;
+        case SQLITE_BLOB:
+            v->type = V_BLOB;
+            v->s = sqlite3_column_blob(self->stmt, i);
+            v->n = sqlite3_column_bytes(self->stmt, i);
+            break;
+        default:
+            v->type = V_NULL;
+        }
+    }
+    return width;
+}
+
+/* The row as the tuple sqlite3 makes: (rowid, col1, ...). */
+static PyObject *
+values_tuple(Value *values, Py_ssize_t n)
+{
+    PyObject *row = PyTuple_New(n);
+    if (row == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = value_object(&values[i]);
+        if (value == NULL) {
+            Py_DECREF(row);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(row, i, value);
+    }
+    return row;
+}
+
+static void
+values_release(Value *values, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        value_release(&values[i]);
+}
+
+/* fetch(n) -> a list of up to n row tuples; an empty list at the end */
+static PyObject *
+Reader_fetch(Reader *self, PyObject *arg)
+{
+    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *rows = PyList_New(0);
+    if (rows == NULL)
+        return NULL;
+    Value values[MAX_VALUES];
+    while (PyList_GET_SIZE(rows) < n) {
+        int stepped = reader_step(self);
+        if (stepped <= 0) {
+            if (stepped < 0)
+                Py_CLEAR(rows);
+            break;
+        }
+        Py_ssize_t width = row_values(self, values, MAX_VALUES);
+        PyObject *row = width < 0 ? NULL : values_tuple(values, width);
+        if (width > 0)
+            values_release(values, width);
+        if (row == NULL || PyList_Append(rows, row) < 0) {
+            Py_XDECREF(row);
+            Py_DECREF(rows);
+            return NULL;
+        }
+        Py_DECREF(row);
+    }
+    return rows;
+}
+
+static PyObject *
+Reader_close(Reader *self, PyObject *Py_UNUSED(ignored))
+{
+    reader_close(self);
+    Py_RETURN_NONE;
+}
+
+static void
+Reader_dealloc(Reader *self)
+{
+    reader_close(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef Reader_methods[] = {
+    {"fetch", (PyCFunction)Reader_fetch, METH_O, "fetch(n) -> up to n row tuples ([] at the end)"},
+    {"close", (PyCFunction)Reader_close, METH_NOARGS, "close the database"},
+    {NULL},
+};
+
+static PyTypeObject ReaderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mingus_rowcodec.Reader",
+    .tp_basicsize = sizeof(Reader),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Rows of one query over a SQLite file, as tuples of int, float, str, bytes and None.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Reader_init,
+    .tp_dealloc = (destructor)Reader_dealloc,
+    .tp_methods = Reader_methods,
+};
+
+/* ---- pump: the import's loop, rows straight from SQLite into the COPY buffer ---------------------- */
+
+#define PUMP_END 0
+#define PUMP_FLUSH 1
+#define PUMP_EXTRAS 2 /* as a row's outcome: added, and its extra columns are for Python to keep */
+
+static int
+note_inserted(Encoder *self, long long rowid)
+{
+    if (self->ninserted == self->inserted_cap) {
+        Py_ssize_t cap = self->inserted_cap ? 2 * self->inserted_cap : 4096;
+        long long *grown = PyMem_Realloc(self->inserted, cap * sizeof(long long));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->inserted = grown;
+        self->inserted_cap = cap;
+    }
+    self->inserted[self->ninserted++] = rowid;
+    return 0;
+}
+
+/*
+ * pump(reader, limit) -> PUMP_END, PUMP_FLUSH or (row, outcome): encodes the reader's rows
+ * until the buffer holds ``limit`` bytes (PUMP_FLUSH: hand them to COPY and call again), the
+ * rows are done (PUMP_END), or a row needs Python: (row, DECLINED), (row, the duplicate
+ * triple) or, for a table with extra columns, (row, PUMP_EXTRAS) for a row it added. Expired
+ * cache rows are skipped. ``read``, ``present``, ``expired`` and ``take_inserted()`` say what
+ * the rows came to; rows are taken strictly in rowid order, so a row handed to Python is
+ * settled before any later row claims a unique key.
+ */
+static PyObject *
+Encoder_pump(Encoder *self, PyObject *args)
+{
+    Reader *reader;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "O!n", &ReaderType, &reader, &limit))
+        return NULL;
+    Value values[MAX_VALUES];
+    for (;;) {
+        if (self->len >= limit)
+            return PyLong_FromLong(PUMP_FLUSH);
+        int stepped = reader_step(reader);
+        if (stepped < 0)
+            return NULL;
+        if (stepped == 0)
+            return PyLong_FromLong(PUMP_END);
+        Py_ssize_t n = row_values(reader, values, MAX_VALUES);
+        if (n < 0)
+            return NULL;
+        self->read++;
+        if (is_expired(self, values, n)) {
+            self->expired++;
+            continue;
+        }
+        PyObject *duplicate = NULL, *outcome_obj = NULL;
+        int outcome = encode_row(self, values, n, &duplicate);
+        if (outcome == ADDED) {
+            if (note_inserted(self, values[0].i) < 0) {
+                values_release(values, n);
+                return NULL;
+            }
+            if (!self->with_extras) {
+                values_release(values, n);
+                continue;
+            }
+            outcome_obj = PyLong_FromLong(PUMP_EXTRAS);
+        }
+        else if (outcome == PRESENT) {
+            self->present_count++;
+            values_release(values, n);
+            continue;
+        }
+        else if (outcome == DECLINED)
+            outcome_obj = PyLong_FromLong(DECLINED);
+        else if (outcome == DUPLICATE)
+            outcome_obj = duplicate;
+        if (outcome_obj == NULL) {
+            values_release(values, n);
+            return NULL;
+        }
+        PyObject *row = values_tuple(values, n);
+        values_release(values, n);
+        if (row == NULL) {
+            Py_DECREF(outcome_obj);
+            return NULL;
+        }
+        return Py_BuildValue("(NN)", row, outcome_obj);
+    }
+}
+
+/* take_inserted() -> the rowids the pump added since the last call, in order */
+static PyObject *
+Encoder_take_inserted(Encoder *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *list = PyList_New(self->ninserted);
+    if (list == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < self->ninserted; i++) {
+        PyObject *rowid = PyLong_FromLongLong(self->inserted[i]);
+        if (rowid == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, rowid);
+    }
+    self->ninserted = 0;
+    return list;
+}
+
+/* ---- RangeCheck: validate_import's loop, source rows against the target's rows, in C -------------- */
+
+typedef struct {
+    long long rowid;
+    Py_ssize_t at, size;
+} TargetRow;
+
+typedef struct {
+    PyObject_HEAD
+    Encoder *encoder;
+    Reader *reader;
+    PyObject *target;       /* bytes: record_send of each target row, one after another */
+    PyObject *json_equal;   /* Python fallback for jsonb texts that differ, or NULL */
+    TargetRow *rows;
+    Py_ssize_t nrows, next_row;
+    long long *quarantined; /* sorted */
+    Py_ssize_t nquarantined;
+    int held;               /* the reader's current row is read but not yet settled */
+    Py_ssize_t source_rows, target_rows, matched, skipped;
+} RangeCheck;
+
+static int
+compare_target_rows(const void *a, const void *b)
+{
+    const TargetRow *x = a, *y = b;
+    if (x->rowid != y->rowid)
+        return x->rowid < y->rowid ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int
+compare_rowids(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The rowid inside an imported row's UUID (ops/legacy/ids.py rowid_of). */
+static long long
+rowid_of(const unsigned char *id)
+{
+    uint64_t high = get64(id), low = get64(id + 8);
+    return (long long)(((high >> 16) & 0xFFFFFFFFull) << 16 | (high & 0xFFF) << 4 | ((low >> 58) & 0xF));
+}
+
+/* Splits the concatenated record_send values into rows, ordered by rowid. */
+static int
+range_check_index(RangeCheck *self)
+{
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(self->target);
+    Py_ssize_t size = PyBytes_GET_SIZE(self->target), at = 0, cap = 0;
+    while (at < size) {
+        if (at + 4 > size)
+            goto truncated;
+        int32_t count = get32s(p + at);
+        Py_ssize_t end = at + 4;
+        long long rowid = -1;
+        for (int32_t i = 0; i < count; i++) {
+            if (end + 8 > size)
+                goto truncated;
+            int32_t n = get32s(p + end + 4);
+            end += 8;
+            if (n > 0 && end + n > size)
+                goto truncated;
+            if (i == 0 && n == 16)
+                rowid = rowid_of(p + end);
+            if (n > 0)
+                end += n;
+        }
+        if (self->nrows == cap) {
+            cap = cap ? 2 * cap : 1024;
+            TargetRow *grown = PyMem_Realloc(self->rows, cap * sizeof(TargetRow));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            self->rows = grown;
+        }
+        self->rows[self->nrows++] = (TargetRow){rowid, at, end - at};
+        at = end;
+    }
+    if (self->nrows > 1)
+        qsort(self->rows, self->nrows, sizeof(TargetRow), compare_target_rows);
+    return 0;
+truncated:
+    PyErr_SetString(PyExc_ValueError, "the target rows end in the middle of a record");
+    return -1;
+}
+
+/* A target row in COPY tuple format (what the validator's loader parses): the oids dropped. */
+static PyObject *
+target_as_copy_tuple(RangeCheck *self, TargetRow *row)
+{
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(self->target) + row->at;
+    int32_t count = get32s(p);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, row->size - 2 - 4 * (Py_ssize_t)count);
+    if (out == NULL)
+        return NULL;
+    char *o = PyBytes_AS_STRING(out);
+    put16(o, (uint16_t)count);
+    o += 2;
+    Py_ssize_t at = 4;
+    for (int32_t i = 0; i < count; i++) {
+        int32_t n = get32s(p + at + 4);
+        Py_ssize_t copied = 4 + (n > 0 ? n : 0);
+        memcpy(o, p + at + 4, copied);
+        o += copied;
+        at += 4 + copied;
+    }
+    return out;
+}
+
+static int
+range_check_quarantined(RangeCheck *self, long long rowid)
+{
+    return self->nquarantined > 0 &&
+           bsearch(&rowid, self->quarantined, self->nquarantined, sizeof(long long), compare_rowids) != NULL;
+}
+
+/* RangeCheck(encoder, reader, target, quarantined, json_equal) */
+static int
+RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"encoder", "reader", "target", "quarantined", "json_equal", NULL};
+    PyObject *encoder, *reader, *target, *quarantined, *json_equal;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!OO", names, &EncoderType, &encoder, &ReaderType, &reader,
+                                     &PyBytes_Type, &target, &quarantined, &json_equal))
+        return -1;
+    Py_INCREF(encoder);
+    Py_XSETREF(self->encoder, (Encoder *)encoder);
+    Py_INCREF(reader);
+    Py_XSETREF(self->reader, (Reader *)reader);
+    Py_INCREF(target);
+    Py_XSETREF(self->target, target);
+    Py_XSETREF(self->json_equal, json_equal == Py_None ? NULL : (Py_INCREF(json_equal), json_equal));
+    PyObject *items = PySequence_List(quarantined);
+    if (items == NULL)
+        return -1;
+    Py_ssize_t count = PyList_GET_SIZE(items);
+    PyMem_Free(self->quarantined);
+    self->quarantined = PyMem_Malloc((count ? count : 1) * sizeof(long long));
+    if (self->quarantined == NULL) {
+        Py_DECREF(items);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++)
+        self->quarantined[i] = PyLong_AsLongLong(PyList_GET_ITEM(items, i));
+    Py_DECREF(items);
+    if (PyErr_Occurred())
+        return -1;
+    self->nquarantined = count;
+    qsort(self->quarantined, count, sizeof(long long), compare_rowids);
+    self->nrows = self->next_row = 0;
+    self->held = 0;
+    self->source_rows = self->target_rows = self->matched = self->skipped = 0;
+    return range_check_index(self);
+}
+
+#define RANGE_CHECK 0      /* a source row for the careful check (with its target row or None) */
+#define RANGE_UNEXPECTED 1 /* a target row no source row has */
+
+/*
+ * next() -> None when both sides are done, or (kind, rowid, row, target): RANGE_CHECK with the
+ * source row (the tuple sqlite3 makes) and its target row (COPY tuple bytes) or None, for a
+ * row that is not plainly equal; RANGE_UNEXPECTED with None and the target row. Rows that
+ * match byte for byte (jsonb texts through json_equal) are only counted (``matched``), and so
+ * are expired cache rows with no target row (``skipped``).
+ */
+static PyObject *
+RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
+{
+    Encoder *encoder = self->encoder;
+    Value values[MAX_VALUES];
+    if (self->reader == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "RangeCheck() was not initialised");
+        return NULL;
+    }
+    for (;;) {
+        if (!self->held) {
+            int stepped = self->reader->done ? 0 : reader_step(self->reader);
+            if (stepped < 0)
+                return NULL;
+            if (stepped == 0) {
+                /* The source is done: every target row left is unexpected. */
+                if (self->next_row >= self->nrows)
+                    Py_RETURN_NONE;
+                TargetRow *left = &self->rows[self->next_row++];
+                self->target_rows++;
+                PyObject *target = target_as_copy_tuple(self, left);
+                if (target == NULL)
+                    return NULL;
+                return Py_BuildValue("(iLON)", RANGE_UNEXPECTED, left->rowid, Py_None, target);
+            }
+            self->held = 1;
+            self->source_rows++;
+        }
+        /* The source row stays current (SQLite's memory) until the reader steps again. */
+        Py_ssize_t n = row_values(self->reader, values, MAX_VALUES);
+        if (n < 0)
+            return NULL;
+        long long rowid = values[0].i;
+        TargetRow *pending = self->next_row < self->nrows ? &self->rows[self->next_row] : NULL;
+        if (pending != NULL && pending->rowid < rowid) {
+            /* A target row before this source row: unexpected, and handed back first. */
+            values_release(values, n);
+            self->next_row++;
+            self->target_rows++;
+            PyObject *target = target_as_copy_tuple(self, pending);
+            if (target == NULL)
+                return NULL;
+            return Py_BuildValue("(iLON)", RANGE_UNEXPECTED, pending->rowid, Py_None, target);
+        }
+        self->held = 0;
+        TargetRow *target = pending != NULL && pending->rowid == rowid ? pending : NULL;
+        if (target != NULL) {
+            self->next_row++;
+            self->target_rows++;
+        }
+        int quarantined = range_check_quarantined(self, rowid);
+        int expired = is_expired(encoder, values, n);
+        if (target != NULL && !quarantined && !expired) {
+            PyObject *duplicate = NULL;
+            Py_ssize_t start = encoder->len;
+            int outcome = encode_row(encoder, values, n, &duplicate);
+            Py_XDECREF(duplicate);
+            int same = 0;
+            if (outcome == ADDED)
+                same = same_fields(encoder, (const unsigned char *)encoder->buf + start, encoder->len - start,
+                                   (const unsigned char *)PyBytes_AS_STRING(self->target) + target->at, target->size,
+                                   1, self->json_equal);
+            encoder->len = start;
+            if (outcome < 0 || same < 0) {
+                values_release(values, n);
+                return NULL;
+            }
+            if (same) {
+                self->matched++;
+                values_release(values, n);
+                continue;
+            }
+        }
+        if (expired && target == NULL && !quarantined) {
+            self->skipped++;
+            values_release(values, n);
+            continue;
+        }
+        PyObject *row = values_tuple(values, n);
+        values_release(values, n);
+        if (row == NULL)
+            return NULL;
+        PyObject *target_tuple = Py_None;
+        if (target != NULL && (target_tuple = target_as_copy_tuple(self, target)) == NULL) {
+            Py_DECREF(row);
+            return NULL;
+        }
+        if (target == NULL)
+            Py_INCREF(Py_None);
+        return Py_BuildValue("(iLNN)", RANGE_CHECK, rowid, row, target_tuple);
+    }
+}
+
+static void
+RangeCheck_dealloc(RangeCheck *self)
+{
+    Py_CLEAR(self->encoder);
+    Py_CLEAR(self->reader);
+    Py_CLEAR(self->target);
+    Py_CLEAR(self->json_equal);
+    PyMem_Free(self->rows);
+    PyMem_Free(self->quarantined);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+COUNTER_GETTER(RangeCheck, source_rows, source_rows)
+COUNTER_GETTER(RangeCheck, target_rows, target_rows)
+COUNTER_GETTER(RangeCheck, matched, matched)
+COUNTER_GETTER(RangeCheck, skipped, skipped)
+
+static PyMethodDef RangeCheck_methods[] = {
+    {"next", (PyCFunction)RangeCheck_next, METH_NOARGS,
+     "next() -> None, or (kind, rowid, source row or None, target tuple or None) for Python to look at"},
+    {NULL},
+};
+
+static PyGetSetDef RangeCheck_getset[] = {
+    {"source_rows", (getter)RangeCheck_get_source_rows, NULL, "source rows read", NULL},
+    {"target_rows", (getter)RangeCheck_get_target_rows, NULL, "target rows read", NULL},
+    {"matched", (getter)RangeCheck_get_matched, NULL, "rows that matched byte for byte", NULL},
+    {"skipped", (getter)RangeCheck_get_skipped, NULL, "expired cache rows with no target row", NULL},
+    {NULL},
+};
+
+static PyTypeObject RangeCheckType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mingus_rowcodec.RangeCheck",
+    .tp_basicsize = sizeof(RangeCheck),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "validate_import's row check of one rowid range: source rows against the target's (see validate.py).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)RangeCheck_init,
+    .tp_dealloc = (destructor)RangeCheck_dealloc,
+    .tp_methods = RangeCheck_methods,
+    .tp_getset = RangeCheck_getset,
+};
+#endif /* MINGUS_NO_SQLITE */
 
 /*
  * split_rows(data, offset) -> (rows, offset, done): the complete tuples of a binary COPY TO
@@ -1122,17 +2206,16 @@ split_rows(PyObject *module, PyObject *args)
                 complete = 0;
                 break;
             }
-            int32_t n = (int32_t)((uint32_t)p[end] << 24 | p[end + 1] << 16 | p[end + 2] << 8 | p[end + 3]);
+            int32_t n = get32s(p + end);
             end += 4;
             if (n > 0 && end + n > size) {
                 complete = 0;
                 break;
             }
-            if (i == 0 && n == 16)
-                for (int k = 0; k < 8; k++) {
-                    high = high << 8 | p[end + k];
-                    low = low << 8 | p[end + 8 + k];
-                }
+            if (i == 0 && n == 16) {
+                high = get64(p + end);
+                low = get64(p + end + 8);
+            }
             if (n > 0)
                 end += n;
         }
@@ -1183,11 +2266,9 @@ Encoder_get_size(Encoder *self, void *Py_UNUSED(closure))
     return PyLong_FromSsize_t(self->len);
 }
 
-static PyObject *
-Encoder_get_declined(Encoder *self, void *Py_UNUSED(closure))
-{
-    return PyLong_FromSsize_t(self->declined);
-}
+COUNTER_GETTER(Encoder, read, read)
+COUNTER_GETTER(Encoder, present, present_count)
+COUNTER_GETTER(Encoder, expired, expired)
 
 static void
 clear_columns(Encoder *self)
@@ -1200,6 +2281,7 @@ clear_columns(Encoder *self)
         Py_CLEAR(col->predicate);
         Py_CLEAR(col->constant);
         Py_CLEAR(col->allowed);
+        Py_CLEAR(col->allowed_utf8);
     }
     PyMem_Free(self->columns);
     self->columns = NULL;
@@ -1217,6 +2299,7 @@ Encoder_dealloc(Encoder *self)
     Py_CLEAR(self->seen);
     Py_CLEAR(self->error_type);
     PyMem_Free(self->buf);
+    PyMem_Free(self->inserted);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1229,30 +2312,68 @@ optional(PyObject *value)
     return value;
 }
 
+/* The choices of a CHECK as a tuple of their UTF-8 bytes, or NULL (no error) when one is not a str. */
+static PyObject *
+choices_utf8(PyObject *allowed)
+{
+    PyObject *list = PyList_New(0), *iterator = PyObject_GetIter(allowed), *item;
+    if (list == NULL || iterator == NULL) {
+        Py_XDECREF(list);
+        Py_XDECREF(iterator);
+        return NULL;
+    }
+    while ((item = PyIter_Next(iterator)) != NULL) {
+        PyObject *encoded = PyUnicode_CheckExact(item) ? PyUnicode_AsUTF8String(item) : NULL;
+        Py_DECREF(item);
+        if (encoded == NULL || PyList_Append(list, encoded) < 0) {
+            Py_XDECREF(encoded);
+            Py_DECREF(iterator);
+            Py_DECREF(list);
+            PyErr_Clear();
+            return NULL;
+        }
+        Py_DECREF(encoded);
+    }
+    Py_DECREF(iterator);
+    PyObject *result = PyErr_Occurred() ? NULL : PyList_AsTuple(list);
+    Py_DECREF(list);
+    PyErr_Clear();
+    return result;
+}
+
 /*
- * Encoder(namespace, columns, present, decimal, empty_json, keys, seen, error_type)
+ * Encoder(namespace, columns, present, decimal, empty_json, keys, seen, error_type, expires, with_extras)
  *   namespace: (prefix, low) of the table (ops.legacy.ids.namespace)
  *   columns: one dict per target column: kind, index, pgtype, bits, max_length, not_null,
- *            namespace, cache, cache_size, parents, func, predicate, constant, key_slot
+ *            namespace, cache, cache_size, parents, func, predicate, constant, key_slot, low, high, allowed
  *   present: set of UUID bytes already in the target (or None)
  *   keys: list of tuples of key slots, one per unique key (or None)
+ *   expires: (source position, cut-off epoch) of a cache table's expiry, or None (pump, RangeCheck)
+ *   with_extras: the pump hands added rows back for their extra columns
  */
 static int
 Encoder_init(Encoder *self, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"namespace", "columns", "present", "decimal", "empty_json", "keys", "seen", "error_type",
-                            NULL};
-    PyObject *ns, *columns, *present, *decimal, *empty_json, *keys, *seen = Py_None,
-             *error_type = Py_None;
+                            "expires", "with_extras", NULL};
+    PyObject *ns, *columns, *present, *decimal, *empty_json, *keys, *seen = Py_None, *error_type = Py_None,
+             *expires = Py_None;
+    int with_extras = 0;
     unsigned long long ns_high, ns_low;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!OOOO|OO", names, &ns, &PyList_Type, &columns,
-                                     &present, &decimal, &empty_json, &keys, &seen, &error_type))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!OOOO|OOOp", names, &ns, &PyList_Type, &columns, &present,
+                                     &decimal, &empty_json, &keys, &seen, &error_type, &expires, &with_extras))
         return -1;
     if (!PyArg_ParseTuple(ns, "KK", &ns_high, &ns_low))
         return -1;
     clear_columns(self);
     self->ns_high = ns_high;
     self->ns_low = ns_low;
+    self->expires_index = -1;
+    self->cutoff = 0;
+    if (expires != Py_None && !PyArg_ParseTuple(expires, "id", &self->expires_index, &self->cutoff))
+        return -1;
+    self->with_extras = with_extras;
+    self->read = self->present_count = self->expired = self->ninserted = 0;
     Py_ssize_t n = PyList_GET_SIZE(columns);
     self->columns = PyMem_Calloc(n ? n : 1, sizeof(Column));
     if (self->columns == NULL) {
@@ -1302,9 +2423,12 @@ Encoder_init(Encoder *self, PyObject *args, PyObject *kwargs)
             col->predicate = optional(v);
         if ((v = PyDict_GetItemString(spec, "allowed")) != NULL)
             col->allowed = optional(v);
-        if (col->allowed != NULL && !PyAnySet_Check(col->allowed)) {
-            PyErr_SetString(PyExc_TypeError, "'allowed' must be a set");
-            return -1;
+        if (col->allowed != NULL) {
+            if (!PyAnySet_Check(col->allowed)) {
+                PyErr_SetString(PyExc_TypeError, "'allowed' must be a set");
+                return -1;
+            }
+            col->allowed_utf8 = choices_utf8(col->allowed);
         }
         if ((v = PyDict_GetItemString(spec, "low")) != NULL && v != Py_None) {
             col->has_low = 1;
@@ -1329,16 +2453,16 @@ Encoder_init(Encoder *self, PyObject *args, PyObject *kwargs)
             PyErr_SetString(PyExc_TypeError, "a reference column needs its 'cache' dict");
             return -1;
         }
-        if (col->parents != NULL && !PyAnySet_Check(col->parents)) {
-            PyErr_SetString(PyExc_TypeError, "'parents' must be a set");
+        if (col->parents != NULL && !PyAnySet_Check(col->parents) && !Py_IS_TYPE(col->parents, &IdSetType)) {
+            PyErr_SetString(PyExc_TypeError, "'parents' must be a set or an IdSet");
             return -1;
         }
-        if ((col->kind == K_CALL || col->kind == K_JSON) && col->func == NULL) {
+        if ((col->kind == K_CALL || col->kind == K_JSON || col->kind == K_INET) && col->func == NULL) {
             PyErr_SetString(PyExc_TypeError, "a conversion column needs its 'func'");
             return -1;
         }
-        if (col->kind != K_ID && col->kind != K_CONST && col->index == 0) {
-            PyErr_SetString(PyExc_ValueError, "row[0] is the rowid, not a column");
+        if (col->kind != K_ID && col->kind != K_CONST && (col->index < 1 || col->index >= MAX_VALUES)) {
+            PyErr_SetString(PyExc_ValueError, "a column reads a source position from 1 on (row[0] is the rowid)");
             return -1;
         }
         if (col->key_slot >= 0) {
@@ -1384,10 +2508,14 @@ Encoder_init(Encoder *self, PyObject *args, PyObject *kwargs)
 static PyMethodDef Encoder_methods[] = {
     {"encode", (PyCFunction)Encoder_encode, METH_O,
      "encode(row) -> None when added, PRESENT, DECLINED, or (unique number, key, first rowid)"},
-    {"encode_many", (PyCFunction)Encoder_encode_many, METH_VARARGS,
-     "encode_many(rows, inserted) -> (rows present, [(row, DECLINED or duplicate triple)])"},
     {"compare", (PyCFunction)Encoder_compare, METH_VARARGS,
      "compare(row, target tuple bytes, json_equal) -> whether the encoded row is the target's"},
+#ifndef MINGUS_NO_SQLITE
+    {"pump", (PyCFunction)Encoder_pump, METH_VARARGS,
+     "pump(reader, limit) -> PUMP_END, PUMP_FLUSH or (row, outcome) for a row that needs Python"},
+    {"take_inserted", (PyCFunction)Encoder_take_inserted, METH_NOARGS,
+     "take_inserted() -> the rowids the pump added since the last call, in order"},
+#endif
     {"write", (PyCFunction)Encoder_write, METH_O, "append bytes already in COPY format"},
     {"take", (PyCFunction)Encoder_take, METH_NOARGS, "the buffered bytes, emptying the buffer"},
     {NULL},
@@ -1395,7 +2523,9 @@ static PyMethodDef Encoder_methods[] = {
 
 static PyGetSetDef Encoder_getset[] = {
     {"size", (getter)Encoder_get_size, NULL, "bytes buffered", NULL},
-    {"declined", (getter)Encoder_get_declined, NULL, "rows declined", NULL},
+    {"read", (getter)Encoder_get_read, NULL, "rows the pump read", NULL},
+    {"present", (getter)Encoder_get_present, NULL, "rows the pump found already in the target", NULL},
+    {"expired", (getter)Encoder_get_expired, NULL, "expired cache rows the pump skipped", NULL},
     {NULL},
 };
 
@@ -1411,169 +2541,6 @@ static PyTypeObject EncoderType = {
     .tp_getset = Encoder_getset,
 };
 
-/* ---- Reader: rows of a snapshot, as Python's sqlite3 module would make them ------------------------ */
-
-#ifndef MINGUS_NO_SQLITE
-#include <sqlite3.h>
-
-static PyObject *UndecodableTextError;
-
-typedef struct {
-    PyObject_HEAD
-    sqlite3 *db;
-    sqlite3_stmt *stmt;
-    int done;
-} Reader;
-
-static void
-reader_close(Reader *self)
-{
-    if (self->stmt != NULL) {
-        sqlite3_finalize(self->stmt);
-        self->stmt = NULL;
-    }
-    if (self->db != NULL) {
-        sqlite3_close(self->db);
-        self->db = NULL;
-    }
-    self->done = 1;
-}
-
-/* Reader(uri, query, first, last): uri is a file: URI (immutable=1 for a snapshot) */
-static int
-Reader_init(Reader *self, PyObject *args, PyObject *kwargs)
-{
-    static char *names[] = {"uri", "query", "first", "last", NULL};
-    const char *uri, *query;
-    long long first, last;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ssLL", names, &uri, &query, &first, &last))
-        return -1;
-    reader_close(self);
-    self->done = 0;
-    int rc = sqlite3_open_v2(uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(self->db, query, -1, &self->stmt, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(self->stmt, 1, first);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(self->stmt, 2, last);
-    if (rc != SQLITE_OK) {
-        PyErr_Format(PyExc_OSError, "cannot read %s: %s", uri, self->db ? sqlite3_errmsg(self->db) : "out of memory");
-        reader_close(self);
-        return -1;
-    }
-    return 0;
-}
-
-static PyObject *
-column_value(sqlite3_stmt *stmt, int i)
-{
-    switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER:
-        return PyLong_FromLongLong(sqlite3_column_int64(stmt, i));
-    case SQLITE_FLOAT:
-        return PyFloat_FromDouble(sqlite3_column_double(stmt, i));
-    case SQLITE_TEXT: {
-        const char *text = (const char *)sqlite3_column_text(stmt, i);
-        int size = sqlite3_column_bytes(stmt, i);
-        PyObject *value = PyUnicode_DecodeUTF8(text, size, "strict");
-        if (value == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-            PyErr_Clear();
-            PyErr_SetString(UndecodableTextError, "a TEXT value is not valid UTF-8");
-        }
-        return value;
-    }
-    case SQLITE_BLOB: {
-        const void *blob = sqlite3_column_blob(stmt, i);
-        return PyBytes_FromStringAndSize(blob, sqlite3_column_bytes(stmt, i));
-    }
-    default:
-        Py_RETURN_NONE;
-    }
-}
-
-/* fetch(n) -> a list of up to n row tuples; an empty list at the end */
-static PyObject *
-Reader_fetch(Reader *self, PyObject *arg)
-{
-    Py_ssize_t n = PyLong_AsSsize_t(arg);
-    if (n == -1 && PyErr_Occurred())
-        return NULL;
-    PyObject *rows = PyList_New(0);
-    if (rows == NULL)
-        return NULL;
-    while (!self->done && PyList_GET_SIZE(rows) < n) {
-        int rc;
-        Py_BEGIN_ALLOW_THREADS
-        rc = sqlite3_step(self->stmt);
-        Py_END_ALLOW_THREADS
-        if (rc == SQLITE_DONE) {
-            reader_close(self);
-            break;
-        }
-        if (rc != SQLITE_ROW) {
-            PyErr_Format(PyExc_OSError, "reading the snapshot failed: %s", sqlite3_errmsg(self->db));
-            reader_close(self);
-            Py_DECREF(rows);
-            return NULL;
-        }
-        int width = sqlite3_column_count(self->stmt);
-        PyObject *row = PyTuple_New(width);
-        if (row == NULL) {
-            Py_DECREF(rows);
-            return NULL;
-        }
-        for (int i = 0; i < width; i++) {
-            PyObject *value = column_value(self->stmt, i);
-            if (value == NULL) {
-                Py_DECREF(row);
-                Py_DECREF(rows);
-                return NULL;
-            }
-            PyTuple_SET_ITEM(row, i, value);
-        }
-        int failed = PyList_Append(rows, row);
-        Py_DECREF(row);
-        if (failed) {
-            Py_DECREF(rows);
-            return NULL;
-        }
-    }
-    return rows;
-}
-
-static PyObject *
-Reader_close(Reader *self, PyObject *Py_UNUSED(ignored))
-{
-    reader_close(self);
-    Py_RETURN_NONE;
-}
-
-static void
-Reader_dealloc(Reader *self)
-{
-    reader_close(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyMethodDef Reader_methods[] = {
-    {"fetch", (PyCFunction)Reader_fetch, METH_O, "fetch(n) -> up to n row tuples ([] at the end)"},
-    {"close", (PyCFunction)Reader_close, METH_NOARGS, "close the database"},
-    {NULL},
-};
-
-static PyTypeObject ReaderType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mingus_rowcodec.Reader",
-    .tp_basicsize = sizeof(Reader),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Rows of one query over a SQLite file, as tuples of int, float, str, bytes and None.",
-    .tp_new = PyType_GenericNew,
-    .tp_init = (initproc)Reader_init,
-    .tp_dealloc = (destructor)Reader_dealloc,
-    .tp_methods = Reader_methods,
-};
-#endif
-
 static PyMethodDef module_methods[] = {
     {"split_rows", split_rows, METH_VARARGS, "split_rows(data, offset) -> ([(rowid, tuple bytes)], offset, done)"},
     {NULL},
@@ -1584,36 +2551,46 @@ static struct PyModuleDef module = {
     module_methods,
 };
 
+static int
+add_type(PyObject *m, PyTypeObject *type, const char *name)
+{
+    if (PyType_Ready(type) < 0)
+        return -1;
+    Py_INCREF(type);
+    if (PyModule_AddObject(m, name, (PyObject *)type) < 0) {
+        Py_DECREF(type);
+        return -1;
+    }
+    return 0;
+}
+
 PyMODINIT_FUNC
 PyInit_mingus_rowcodec(void)
 {
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL)
         return NULL;
-    if (PyType_Ready(&EncoderType) < 0)
-        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
+    if (add_type(m, &EncoderType, "Encoder") < 0 || add_type(m, &IdSetType, "IdSet") < 0)
+        goto failed;
 #ifndef MINGUS_NO_SQLITE
-    if (PyType_Ready(&ReaderType) < 0)
-        return NULL;
     UndecodableTextError = PyErr_NewException("mingus_rowcodec.UndecodableText", PyExc_ValueError, NULL);
-    if (UndecodableTextError == NULL)
-        return NULL;
-    Py_INCREF(&ReaderType);
-    if (PyModule_AddObject(m, "Reader", (PyObject *)&ReaderType) < 0 ||
-        PyModule_AddObject(m, "UndecodableText", UndecodableTextError) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
+    if (UndecodableTextError == NULL || add_type(m, &ReaderType, "Reader") < 0 ||
+        add_type(m, &RangeCheckType, "RangeCheck") < 0 ||
+        PyModule_AddObject(m, "UndecodableText", UndecodableTextError) < 0 ||
+        PyModule_AddIntConstant(m, "PUMP_END", PUMP_END) < 0 || PyModule_AddIntConstant(m, "PUMP_FLUSH", PUMP_FLUSH) < 0 ||
+        PyModule_AddIntConstant(m, "PUMP_EXTRAS", PUMP_EXTRAS) < 0 ||
+        PyModule_AddIntConstant(m, "RANGE_CHECK", RANGE_CHECK) < 0 ||
+        PyModule_AddIntConstant(m, "RANGE_UNEXPECTED", RANGE_UNEXPECTED) < 0)
+        goto failed;
 #endif
-    Py_INCREF(&EncoderType);
-    if (PyModule_AddObject(m, "Encoder", (PyObject *)&EncoderType) < 0 ||
-        PyModule_AddIntConstant(m, "ABI_VERSION", ABI_VERSION) < 0 ||
-        PyModule_AddIntConstant(m, "DECLINED", DECLINED) < 0 || PyModule_AddIntConstant(m, "PRESENT", PRESENT) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
+    if (PyModule_AddIntConstant(m, "ABI_VERSION", ABI_VERSION) < 0 ||
+        PyModule_AddIntConstant(m, "DECLINED", DECLINED) < 0 || PyModule_AddIntConstant(m, "PRESENT", PRESENT) < 0)
+        goto failed;
     return m;
+failed:
+    Py_DECREF(m);
+    return NULL;
 }
