@@ -1335,24 +1335,54 @@ def _quarantine(plan: TablePlan, failures: list[tuple[int, str, str]]) -> None:
                 ]
     finally:
         conn.close()
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO ops_quarantined_rows (id, run_id, source_file, source_table, source_rowid, original, "
-            "reason_code, reason, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now()) "
-            "ON CONFLICT (source_file, source_table, source_rowid) DO NOTHING",
-            [
-                (
-                    uuid.uuid4(),
-                    _STATE.run.id,
-                    plan.source_file,
-                    plan.source_table,
-                    rowid,
-                    psycopg.types.json.Jsonb(originals[rowid]),
-                    code[:40],
-                    reason,
-                )
-                for rowid, code, reason in failures
-            ],
+    now = timezone.now()
+    _copy_in(
+        "ops_quarantined_rows",
+        _QUARANTINE_COLUMNS,
+        _QUARANTINE_TYPES,
+        [
+            (
+                uuid.uuid4(),
+                _STATE.run.id,
+                plan.source_file,
+                plan.source_table,
+                rowid,
+                originals[rowid],
+                code[:40],
+                reason,
+                now,
+            )
+            for rowid, code, reason in failures
+        ],
+    )
+
+
+_QUARANTINE_COLUMNS = [
+    "id", "run_id", "source_file", "source_table", "source_rowid", "original", "reason_code", "reason", "created_at",
+]  # fmt: skip
+_QUARANTINE_TYPES = ["uuid", "uuid", "text", "text", "int8", "jsonb", "text", "text", "timestamptz"]
+
+
+def _copy_in(table: str, columns: list[str], types: list[str], rows: list) -> None:
+    """Insert ``rows`` into one of the import's bookkeeping tables, keeping what is already there.
+
+    Binary COPY into a temporary stage, then one INSERT that skips rows whose
+    source row (file, table, rowid) is already recorded: a rerun adds nothing
+    twice, and a few thousand rows cost one statement, not one each.
+    """
+    stage = _quote(f"_stage_{table}")
+    listed = ", ".join(columns)
+    with connection.connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT * FROM {table} WITH NO DATA")  # noqa: S608
+        cursor.execute(f"TRUNCATE {stage}")
+        use_converted_values(cursor)
+        with cursor.copy(f"COPY {stage} ({listed}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {stage} "  # noqa: S608
+            "ON CONFLICT (source_file, source_table, source_rowid) DO NOTHING"
         )
 
 
@@ -1371,29 +1401,24 @@ def _keep_extras(plan: TablePlan, converter, rows: list[tuple[int, dict]]) -> No
     if not rows:
         return
     extras_ns = ids.namespace(plan.source_file, plan.source_table + "#extras")
-    with connection.connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS _stage_extras AS SELECT * FROM ops_legacy_extras WITH NO DATA")
-        cursor.execute("TRUNCATE _stage_extras")
-        use_converted_values(cursor)
-        with cursor.copy(f"COPY _stage_extras ({', '.join(_EXTRAS_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_EXTRAS_TYPES)
-            for rowid, data in rows:
-                copy.write_row(
-                    [
-                        uuid.UUID(int=ids.uuid_int(extras_ns, rowid)),
-                        _STATE.run.id,
-                        plan.source_file,
-                        plan.source_table,
-                        rowid,
-                        plan.target_table,
-                        converter.uuid_for(rowid),
-                        data,
-                    ]
-                )
-        cursor.execute(
-            "INSERT INTO ops_legacy_extras SELECT * FROM _stage_extras "
-            "ON CONFLICT (source_file, source_table, source_rowid) DO NOTHING"
-        )
+    _copy_in(
+        "ops_legacy_extras",
+        _EXTRAS_COLUMNS,
+        _EXTRAS_TYPES,
+        [
+            (
+                uuid.UUID(int=ids.uuid_int(extras_ns, rowid)),
+                _STATE.run.id,
+                plan.source_file,
+                plan.source_table,
+                rowid,
+                plan.target_table,
+                converter.uuid_for(rowid),
+                data,
+            )
+            for rowid, data in rows
+        ],
+    )
 
 
 # --------------------------------------------------------------------------------------------
