@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mingus_json.h"
+
 #define ABI_VERSION 6
 
 /* Column kinds (mirrored in row_codec.py). */
@@ -2587,7 +2589,8 @@ PyInit_mingus_rowcodec(void)
         goto failed;
 #endif
     if (PyModule_AddIntConstant(m, "ABI_VERSION", ABI_VERSION) < 0 ||
-        PyModule_AddIntConstant(m, "DECLINED", DECLINED) < 0 || PyModule_AddIntConstant(m, "PRESENT", PRESENT) < 0)
+        PyModule_AddIntConstant(m, "DECLINED", DECLINED) < 0 || PyModule_AddIntConstant(m, "PRESENT", PRESENT) < 0 ||
+        mingus_json_add_functions(m) < 0)
         goto failed;
     return m;
 failed:

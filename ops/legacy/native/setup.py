@@ -12,7 +12,8 @@ setup(
     ext_modules=[
         Extension(
             "mingus_rowcodec",
-            ["mingus_rowcodec.c"],
+            ["mingus_rowcodec.c", "mingus_json.c"],
+            depends=["mingus_json.h"],
             libraries=["sqlite3"] if _HAVE_SQLITE else [],
             define_macros=[] if _HAVE_SQLITE else [("MINGUS_NO_SQLITE", "1")],
             extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
