@@ -270,6 +270,60 @@ def test_a_conversion_that_raises_declines_the_row_and_the_python_path_names_it(
     assert _encode_one(column, '{"a": NaN}') == "declined"
 
 
+def test_json_the_c_check_is_sure_of_never_reaches_python_and_the_rest_does():
+    def refuse(value):
+        raise ZeroDivisionError(value)  # not a TransformError: a call would fail the encode
+
+    column = {"kind": row_codec._K_JSON, "func": refuse}
+    text = '{"b": [1, 2.50], "a": "\u00e9t\u00e9", "c": "\\u00e9"}'  # é raw, and as a JSON escape
+    assert _encode_one(column, text) == b"\x01" + text.encode()
+    with pytest.raises(ZeroDivisionError):
+        _encode_one(column, '{"a": NaN}')
+
+
+def test_a_json_value_whose_jsonb_text_differs_only_in_form_matches_without_python(tmp_path):
+    from ops.legacy.snapshot_rows import open_reader
+
+    path = tmp_path / "j.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (doc TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?)", [('{"zz": 1, "a": [true, "\\u00e9"]}',), ('{"a": 1}',), ("[1.0]",)])
+    conn.commit()
+    conn.close()
+
+    def must_not_be_asked(source, target):
+        raise AssertionError((source, target))
+
+    encoder = _native.Encoder(
+        namespace=(1, 2), columns=[{"kind": row_codec._K_ID}, {"kind": row_codec._K_JSON, "index": 1,
+        "func": transforms.check_json}], present=None, decimal=row_codec._cents_to_decimal,
+        empty_json=transforms.EMPTY_JSON, keys=None, error_type=TransformError,
+    )  # fmt: skip
+    texts = ['{"a": [true, "é"], "zz": 1}', '{"a": 2}', "[1.0]"]  # what jsonb prints: the second differs
+    target = b"".join(
+        _record(ids.uuid_int((1, 2), rowid).to_bytes(16, "big"), text) for rowid, text in enumerate(texts, 1)
+    )
+    with open_reader(path=path, table="t", columns=["doc"], first=1, last=3) as reader:
+        check = _native.RangeCheck(
+            encoder=encoder, reader=reader, target=target, quarantined=[], json_equal=must_not_be_asked
+        )
+        items = []
+        while (item := check.next()) is not None:
+            items.append(item[:2])
+    assert items == [(row_codec.RANGE_CHECK, 2)]
+    assert (check.matched, check.source_rows, check.target_rows) == (2, 3, 3)
+
+
+def _record(uuid_bytes: bytes, json_text: str) -> bytes:
+    """record_send of (id uuid, doc jsonb): count, then oid, size and data per field."""
+    doc = b"\x01" + json_text.encode()
+    return (
+        struct.pack("!i", 2)
+        + struct.pack("!ii", _OIDS["uuid"], 16) + uuid_bytes
+        + struct.pack("!ii", _OIDS["jsonb"], len(doc)) + doc
+    )  # fmt: skip
+
+
 # ---- whole rows of a generated sample, against the importer's Python path --------------------------------
 
 

@@ -251,6 +251,7 @@ typedef struct {
     Py_ssize_t read, present_count, expired;
     long long *inserted;        /* rowids the pump added, in order */
     Py_ssize_t ninserted, inserted_cap;
+    MjBuffer json;              /* jsonb's text of a source JSON value, for comparisons */
 } Encoder;
 
 static PyTypeObject EncoderType;
@@ -1064,6 +1065,21 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
         return 1;
     }
     case K_JSON: {
+        if (v->type == V_TEXT && value_utf8(v) == 0 && mj_check(v->s, v->n) == 1) {
+            /* Certainly what check_json keeps as it is: the text goes to jsonb unchanged. */
+            if (ensure(self, 5 + v->n) < 0)
+                return -1;
+            put32(self->buf + self->len, (uint32_t)(v->n + 1));
+            self->buf[self->len + 4] = 1; /* jsonb binary format version */
+            memcpy(self->buf + self->len + 5, v->s, v->n);
+            self->len += 5 + v->n;
+            if (want_value) {
+                PyErr_SetString(PyExc_RuntimeError, "JSON is never a key or checked value here");
+                return -1;
+            }
+            return 1;
+        }
+        /* Anything the C check is not sure of: check_json decides (and names what is wrong). */
         PyObject *value = value_object(v);
         if (value == NULL)
             return -1;
@@ -1458,7 +1474,23 @@ same_fields(Encoder *self, const unsigned char *a, Py_ssize_t alen, const unsign
         if (ai + an > alen || bi + bn > blen)
             return 0;
         if (asize != bsize || memcmp(a + ai, b + bi, an) != 0) {
-            if (!(self->columns[i].kind == K_JSON && asize > 0 && bsize > 0 && json_equal != NULL))
+            if (!(self->columns[i].kind == K_JSON && asize > 0 && bsize > 0 && a[ai] == 1 && b[bi] == 1))
+                return 0; /* jsonb's binary format: version 1, then the text */
+            /* jsonb prints its own text (keys ordered, spacing, escapes): the source's text, as
+             * jsonb would print it, is compared; when the C code is not sure, json_equal is. */
+            int canonical = mj_canonical((const char *)a + ai + 1, an - 1, &self->json);
+            if (canonical < 0) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            if (canonical == 1) {
+                if (self->json.len != bn - 1 || memcmp(self->json.data, b + bi + 1, bn - 1) != 0)
+                    return 0;
+                ai += an;
+                bi += bn;
+                continue;
+            }
+            if (json_equal == NULL)
                 return 0;
             PyObject *verdict =
                 PyObject_CallFunction(json_equal, "s#s#", a + ai + 1, an - 1, b + bi + 1, bn - 1);
@@ -2302,6 +2334,7 @@ Encoder_dealloc(Encoder *self)
     Py_CLEAR(self->error_type);
     PyMem_Free(self->buf);
     PyMem_Free(self->inserted);
+    mj_buffer_free(&self->json);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
