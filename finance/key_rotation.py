@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
 from mingus import crypto
+from mingus.fernet_ring import FernetRing
 from mingus.scope import staff_scope
 from ops.audit import record_event
 from ops.models import AuditSource
@@ -196,7 +197,7 @@ def _rotate_column(*, model, column, keyring, newest, batch_size, report, progre
             progress(report)
 
 
-def _rotate_value(token, *, keyring: MultiFernet, newest: Fernet) -> tuple[str, str | None]:
+def _rotate_value(token, *, keyring: FernetRing, newest: Fernet) -> tuple[str, str | None]:
     if token is None or token == "":
         return "empty", None
     raw = token.encode("ascii", errors="replace") if isinstance(token, str) else bytes(token)

@@ -5,6 +5,11 @@ first. New values are encrypted under the newest key; any key of the ring
 decrypts. The keys are independent of ``SECRET_KEY`` so rotating one never
 touches the other. Decryption never fails quietly: a token no key opens raises
 :class:`DecryptionError`, it is never handed back as if it were data.
+
+The keyring is a :class:`~mingus.fernet_ring.FernetRing`: standard Fernet
+tokens, read and written exactly as cryptography's ``MultiFernet`` does, in a
+fraction of its time per token (the legacy import re-encrypts every financial
+profile).
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken
+
+from mingus.fernet_ring import FernetRing
 
 
 class DecryptionError(Exception):
@@ -25,29 +32,29 @@ class KeyringError(Exception):
     """The configured keyring is empty or holds something that is not a Fernet key."""
 
 
-def build_keyring(*, keys: list[str]) -> MultiFernet:
-    """A MultiFernet over ``keys`` (newest first), with a clear error for bad keys."""
+def build_keyring(*, keys: list[str | bytes]) -> FernetRing:
+    """A :class:`FernetRing` over ``keys`` (newest first), with a clear error for bad keys."""
     if not keys:
         raise KeyringError("The keyring is empty: set FIELD_ENCRYPTION_KEYS.")
-    fernets = []
-    for position, key in enumerate(keys, start=1):
+    raw_keys = [key.encode() if isinstance(key, str) else key for key in keys]
+    for position, key in enumerate(raw_keys, start=1):
         try:
-            fernets.append(Fernet(key.encode() if isinstance(key, str) else key))
+            FernetRing([key])  # each key alone, so the error can say which one is wrong
         except (ValueError, TypeError) as exc:
             raise KeyringError(
                 f"Key {position} of the keyring is not a Fernet key "
                 "(32 url-safe base64-encoded bytes; make one with "
                 "`manage.py generate_encryption_key`)."
             ) from exc
-    return MultiFernet(fernets)
+    return FernetRing(raw_keys)
 
 
-def encrypt_bytes(data: bytes, *, keyring: MultiFernet | None = None) -> str:
+def encrypt_bytes(data: bytes, *, keyring: FernetRing | None = None) -> str:
     """Encrypt ``data`` under the newest key; returns the token as ASCII text."""
     return (keyring or _project_keyring()).encrypt(data).decode("ascii")
 
 
-def decrypt_bytes(token: str | bytes, *, keyring: MultiFernet | None = None) -> bytes:
+def decrypt_bytes(token: str | bytes, *, keyring: FernetRing | None = None) -> bytes:
     """Decrypt a token with any key of the ring, or raise :class:`DecryptionError`."""
     raw = token.encode("ascii") if isinstance(token, str) else bytes(token)
     try:
@@ -58,17 +65,17 @@ def decrypt_bytes(token: str | bytes, *, keyring: MultiFernet | None = None) -> 
         ) from exc
 
 
-def encrypt_json(value, *, keyring: MultiFernet | None = None) -> str:
+def encrypt_json(value, *, keyring: FernetRing | None = None) -> str:
     """Encrypt a JSON-serialisable value."""
     return encrypt_bytes(json.dumps(value, separators=(",", ":")).encode(), keyring=keyring)
 
 
-def decrypt_json(token: str | bytes, *, keyring: MultiFernet | None = None):
+def decrypt_json(token: str | bytes, *, keyring: FernetRing | None = None):
     """Decrypt a token made by :func:`encrypt_json`."""
     return json.loads(decrypt_bytes(token, keyring=keyring))
 
 
-def rotate_token(token: str | bytes, *, keyring: MultiFernet | None = None) -> str:
+def rotate_token(token: str | bytes, *, keyring: FernetRing | None = None) -> str:
     """Re-encrypt a token under the newest key (raises DecryptionError if no key opens it)."""
     raw = token.encode("ascii") if isinstance(token, str) else bytes(token)
     try:
@@ -108,7 +115,7 @@ def reset_keyring_cache() -> None:
 
 
 @lru_cache(maxsize=1)
-def _project_keyring() -> MultiFernet:
+def _project_keyring() -> FernetRing:
     from django.conf import settings
 
     return build_keyring(keys=list(settings.FIELD_ENCRYPTION_KEYS))

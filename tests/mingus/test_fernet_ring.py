@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.hmac import HMAC
 
+from mingus import crypto
 from mingus.fernet_ring import FernetRing
 
 
@@ -393,3 +394,23 @@ def test_a_decryption_context_that_holds_data_back_is_dropped_and_the_plaintext_
     ring._contexts.decryptors[2] = _HoldsBack()
     assert ring.decrypt(token) == b"the plaintext must come out right anyway"
     assert ring._contexts.decryptors[2] is None
+
+
+# -- mingus.crypto on top of it -----------------------------------------------------------
+
+
+def test_the_project_keyring_is_a_fernet_ring():
+    assert isinstance(crypto.build_keyring(keys=[k.decode() for k in KEYS]), FernetRing)
+
+
+def test_decrypt_bytes_raises_decryption_error_and_never_returns_the_ciphertext():
+    keyring = crypto.build_keyring(keys=[k.decode() for k in KEYS])
+    foreign = Fernet(STRANGER).encrypt(b"secret").decode()
+    for token in (foreign, foreign.encode(), GOOD_TEXT[:-4], NAMED_CASES["signed, padding byte zero"], ""):
+        with pytest.raises(crypto.DecryptionError):
+            crypto.decrypt_bytes(token, keyring=keyring)
+        with pytest.raises(crypto.DecryptionError):
+            crypto.rotate_token(token, keyring=keyring)
+    assert crypto.decrypt_bytes(GOOD_TEXT, keyring=keyring) == Fernet(KEYS[1]).decrypt(GOOD)
+    rotated = crypto.rotate_token(GOOD_TEXT, keyring=keyring)
+    assert isinstance(rotated, str) and Fernet(KEYS[0]).decrypt(rotated) == Fernet(KEYS[1]).decrypt(GOOD)
