@@ -77,6 +77,7 @@ _PADDING = [bytes((n,)) * n for n in range(_BLOCK + 1)]  # _PADDING[n]: n bytes 
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _SHA256 = hashes.SHA256()
+_compare_digest = hmac.compare_digest  # constant time
 _KEY_ERROR = "Fernet key must be 32 url-safe base64-encoded bytes."
 
 
@@ -144,32 +145,35 @@ class FernetRing:
         for index, signer in enumerate(self._signers):
             mac = signer.copy()
             mac.update(signed)
-            if not hmac.compare_digest(mac.finalize(), tag):
-                continue
-            padded = self._cbc_decrypt(index, data[9:-_MAC])  # IV + ciphertext
-            # PKCS7, checked only once the HMAC holds (no padding oracle), as Fernet does.
-            pad = padded[-1]
-            if 0 < pad <= _BLOCK and padded[-pad:] == _PADDING[pad]:
-                return padded[:-pad]
-            # Signed under this key but badly padded: MultiFernet goes on to the next key.
+            if _compare_digest(mac.finalize(), tag):
+                out = self._cbc_decrypt(index, data[9:-_MAC])  # a block to drop, then the padded plaintext
+                # PKCS7, checked only once the HMAC holds (no padding oracle), as Fernet does.
+                pad = out[-1]
+                if 0 < pad <= _BLOCK and out[-pad:] == _PADDING[pad]:
+                    return out[_BLOCK:-pad]
+                # Signed under this key but badly padded: MultiFernet goes on to the next key.
         raise InvalidToken
 
     # -- AES-CBC with one reused context per key and thread ---------------------------
 
-    def _cbc_decrypt(self, index: int, iv_and_ciphertext: bytes) -> bytes:
-        """CBC decryption of ``iv_and_ciphertext[16:]`` under IV ``iv_and_ciphertext[:16]`` (whole blocks)."""
+    def _cbc_decrypt(self, index: int, blocks: bytes) -> bytes:
+        """CBC decryption of ``blocks[16:]`` under IV ``blocks[:16]``, after one block to drop.
+
+        ``blocks`` is whole blocks: the IV then the ciphertext. The result is as long:
+        its first block means nothing, the rest is the plaintext.
+        """
         decryptors = self._contexts.decryptors
         decryptor = decryptors[index]
         if decryptor is None:
             decryptor = decryptors[index] = Cipher(self._aes[index], modes.CBC(_ZERO_BLOCK)).decryptor()
-        # The IV goes in as a ciphertext block: its own output (garbage) is dropped, and
-        # the first real block is chained to it, whatever the context saw before.
-        out = decryptor.update(iv_and_ciphertext)
-        if len(out) == len(iv_and_ciphertext):
-            return out[_BLOCK:]
+        # The IV goes in as a ciphertext block: its own output is garbage, and the first
+        # real block is chained to it, whatever the context saw before.
+        out = decryptor.update(blocks)
+        if len(out) == len(blocks):
+            return out
         decryptors[index] = None
-        fresh = Cipher(self._aes[index], modes.CBC(iv_and_ciphertext[:_BLOCK])).decryptor()
-        return fresh.update(iv_and_ciphertext[_BLOCK:]) + fresh.finalize()
+        fresh = Cipher(self._aes[index], modes.CBC(blocks[:_BLOCK])).decryptor()
+        return _ZERO_BLOCK + fresh.update(blocks[_BLOCK:]) + fresh.finalize()
 
     def _cbc_encrypt(self, iv: bytes, padded: bytes) -> bytes:
         """CBC encryption of ``padded`` (whole blocks) under the first key and ``iv``."""
@@ -181,7 +185,7 @@ class FernetRing:
         chain = encryptor.update(_ZERO_BLOCK)
         if len(chain) == _BLOCK:
             # The block whose encryption is the IV, chained to c: AES⁻¹(IV) ⊕ c.
-            steer = self._cbc_decrypt(0, chain + iv)
+            steer = self._cbc_decrypt(0, chain + iv)[_BLOCK:]
             out = encryptor.update(steer + padded)
             # Within one call the context chains every block to the block it output before.
             # An output starting with the IV therefore holds CBC(IV, padded) after it,
