@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cryptography.fernet import InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.db import models
 from psycopg.adapt import Dumper
@@ -24,6 +24,7 @@ from psycopg.pq import Format
 
 from mingus import crypto
 from mingus.accounts.hashers import UnknownLegacyHash, wrap_werkzeug_hash
+from mingus.fernet_ring import FernetRing
 from ops.legacy import ids, transforms
 from ops.legacy.mapping import TableMapping
 from ops.legacy.tables import SPECS, Col, target_of
@@ -83,7 +84,7 @@ class PlannedColumn:
 class ImportContext:
     """Facts computed once per run and shared (by fork) with every worker."""
 
-    legacy_keyring: MultiFernet | None
+    legacy_keyring: FernetRing | None
     cache_cutoff_epoch: float
     email_policy: dict[int, EmailDecision] = field(default_factory=dict)
 

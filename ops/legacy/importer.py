@@ -44,13 +44,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
 
 from mingus.db import quote_identifier as _quote
 from mingus.db_roles import runs_as_owner
+from mingus.fernet_ring import FernetRing
 from ops.legacy import ids, row_codec
 from ops.legacy.convert import (
     EmailDecision,
@@ -368,12 +368,12 @@ def _malloc_trim():
     return None
 
 
-def _legacy_keyring() -> MultiFernet | None:
+def _legacy_keyring() -> FernetRing | None:
     keys = [k for k in settings.LEGACY_FERNET_KEYS if k]
     if not keys:
         return None
     try:
-        return MultiFernet([Fernet(k.encode()) for k in keys])
+        return FernetRing([k.encode() for k in keys])
     except (ValueError, TypeError) as exc:
         raise ImportFailed("LEGACY_FERNET_KEYS holds something that is not a Fernet key") from exc
 
