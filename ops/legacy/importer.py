@@ -633,7 +633,7 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
                 raise ImportFailed(f"no table can proceed; dependencies: { {k: plans[k].depends_on for k in pending} }")
             unit = pending[key].pop(0)
             result = process_unit(key, unit[0], unit[1])
-            _after_unit(result, pending, complete, progress)
+            _after_unit(result, pending, in_flight, complete, progress)
             maybe_placeholders()
         return
 
@@ -672,7 +672,7 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
                 for units in pending.values():
                     units.clear()
                 continue
-            _after_unit(outcome, pending, complete, progress)
+            _after_unit(outcome, pending, in_flight, complete, progress)
             maybe_placeholders()
             if time.monotonic() - last_beat > 5:
                 ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
@@ -685,9 +685,10 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
         raise failure
 
 
-def _after_unit(result: UnitResult, pending, complete: set[str], progress) -> None:
+def _after_unit(result: UnitResult, pending, in_flight: Counter, complete: set[str], progress) -> None:
     progress("unit", {"key": result.key, "result": result})
-    if not pending[result.key]:
+    # Complete once its last chunk is loaded, not dispatched: children read their parent's ids.
+    if not pending[result.key] and not in_flight[result.key]:
         complete.add(result.key)
 
 

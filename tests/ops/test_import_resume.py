@@ -138,6 +138,22 @@ def test_parallel_workers_import_exactly_what_one_worker_imports(transactional_d
     assert_same_state(state(), parallel_state)
 
 
+def test_children_wait_until_every_chunk_of_their_parent_table_is_loaded(transactional_db, sample_dir):
+    # alert_rules is a parent (alerts and subscriptions point at it) without a unique key of its own, so
+    # its one-row chunks run side by side: a child that started while one was still loading would find
+    # that chunk's rules missing and quarantine the alerts pointing at them.
+    tables = ["alerts.db:alert_rules", "alerts.db:alerts", "alerts.db:alert_subscriptions"]
+    parallel = run_import(sample_dir, workers=2, batch_size=1, only=tables)
+    parallel_state = state()
+    rollback_import(run_id=parallel.run_id)
+    assert_empty()
+
+    serial = run_import(sample_dir, workers=1, batch_size=1, only=tables)
+
+    assert parallel.report["totals"] == serial.report["totals"]
+    assert_same_state(state(), parallel_state)
+
+
 def test_the_scans_before_forking_run_in_a_child_and_return_their_result(transactional_db):
     assert _in_child(os.getpid) != os.getpid()
     assert _in_child(dict, orphans=[3, 5]) == {"orphans": [3, 5]}
