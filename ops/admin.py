@@ -18,6 +18,7 @@ from ops.models import (
     Cohort,
     CohortMembership,
     DbQueryStat,
+    DeferredIndex,
     ErrorLog,
     ImportChunk,
     ImportRun,
@@ -284,10 +285,17 @@ class ImportRunAdmin(_RunTablesMixin, ReadOnlyAdmin):
         "options",
         "timings",
         "error",
+        "deferred_indexes_missing",
         "quarantine_link",
         "table_counts",
     )
     readonly_fields = fields
+
+    @admin.display(description="indexes missing")
+    def deferred_indexes_missing(self, run):
+        # Dropped to load empty tables faster; after a killed run, the next import or a rollback builds them.
+        missing = [f"{d.index_name} on {d.table_name}" for d in run.deferred_indexes.order_by("index_name")]
+        return ", ".join(missing) or "none"
 
     @admin.display(description="rows read")
     def rows_read(self, run):
@@ -386,4 +394,14 @@ class ImportChunkAdmin(ReadOnlyAdmin):
     )
     list_select_related = ("run",)
     list_filter = ("source_file",)
+    raw_id_fields = ("run",)
+
+
+@admin.register(DeferredIndex)
+class DeferredIndexAdmin(ReadOnlyAdmin):
+    """Indexes an import dropped to load an empty table and has not built again: after a killed
+    run only; the next import_sqlite or a rollback_import of that run builds them."""
+
+    list_display = ("index_name", "table_name", "run", "dropped_at")
+    list_select_related = ("run",)
     raw_id_fields = ("run",)

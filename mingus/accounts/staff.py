@@ -78,6 +78,7 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "ops.change_quarantinedrow",
         "ops.view_importchunk",
         "ops.view_legacyextra",
+        "ops.view_deferredindex",
         "ops.run_import",
         "ops.run_backup",
         "ops.run_maintenance",

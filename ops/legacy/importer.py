@@ -59,6 +59,7 @@ from ops.legacy.convert import (
     describe_value,
     use_converted_values,
 )
+from ops.legacy.deferred_indexes import defer_indexes, deferred_tables, rebuild_indexes
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
 from ops.legacy.snapshot_rows import UndecodableText, open_reader, open_snapshot, read_rows
 from ops.legacy.sqlite_backup import BackupError, backup_legacy_dir, sha256_file, snapshot_legacy_dir
@@ -222,6 +223,7 @@ def import_legacy_dir(
         except BaseException as exc:
             if not dry_run:
                 _fail_run(run, exc)
+                _restore_indexes(run)
             raise
         return ImportResult(run_id=run.id, dry_run=False, report=report, resumed=resumed)
     finally:
@@ -307,6 +309,15 @@ def _fail_run(run: ImportRun, exc: BaseException) -> None:
     )
 
 
+def _restore_indexes(run: ImportRun) -> None:
+    """After a failure: the indexes the run deferred are built again before it stops (best effort)."""
+    try:
+        rebuild_indexes(run_id=run.id)
+    except Exception:
+        # The next import_sqlite or rollback_import builds them (their records remain).
+        logger.exception("the indexes import run %s deferred could not be built again now", run.id)
+
+
 def _execute(*, run, snapshot, only, batch_size, workers, cutoff, dry_run, progress, timings, started) -> dict:
     context = ImportContext(legacy_keyring=_legacy_keyring(), cache_cutoff_epoch=cutoff.timestamp())
     plans = _plan(snapshot=snapshot, only=only, batch_size=batch_size)
@@ -326,11 +337,16 @@ def _execute(*, run, snapshot, only, batch_size, workers, cutoff, dry_run, progr
             run.save()
             _run_units(plans=plans, run=run, orphans=orphans, workers=1, progress=progress)
             timings["load"] = time.monotonic() - load_started
-            report = _finish(run=run, plans=plans, timings=timings, dry_run=True)
+            report = _finish(run=run, plans=plans, timings=timings, dry_run=True, indexes=[])
             raise _DryRunDone(report)
-    _run_units(plans=plans, run=run, orphans=orphans, workers=workers, progress=progress)
+    # Empty tables load without their plain secondary indexes, built again as each is loaded.
+    rebuild_indexes(exclude_run_id=run.id)  # a killed run's, never resumed or rolled back
+    targets = sorted({p.target_table for p in plans.values() if p.mapping is not None and p.row_count})
+    defer_indexes(run=run, tables=targets)
+    deferred = deferred_tables(run_id=run.id)
+    indexes = _run_units(plans=plans, run=run, orphans=orphans, workers=workers, progress=progress, deferred=deferred)
     timings["load"] = time.monotonic() - load_started
-    return _finish(run=run, plans=plans, timings=timings, dry_run=False)
+    return _finish(run=run, plans=plans, timings=timings, dry_run=False, indexes=indexes)
 
 
 def _here(function: Callable, /, **kwargs):
@@ -594,7 +610,19 @@ class _WorkerState:
 _STATE: _WorkerState
 
 
-def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int], workers: int, progress) -> None:
+def _run_units(
+    *,
+    plans: dict[str, TablePlan],
+    run: ImportRun,
+    orphans: list[int],
+    workers: int,
+    progress,
+    deferred: set[str] = frozenset(),
+) -> list[dict]:
+    """Load every pending chunk, parents before children; build ``deferred`` tables' indexes once loaded.
+
+    Returns what each index build did (``rebuild_table_indexes``).
+    """
     # Chunks committed by an earlier, interrupted attempt of this run are done.
     done_rows: Counter[tuple[str, int]] = Counter()
     for chunk in ImportChunk.objects.filter(run_id=run.id):
@@ -608,6 +636,13 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
     placeholders_done = False
     in_flight: dict[str, int] = Counter()
     results: list[tuple[str, UnitResult | BaseException]] = []
+    # A table's deferred indexes are built again once every table loading into it is complete.
+    loaders: dict[str, set[str]] = {table: set() for table in deferred}
+    for key, plan in plans.items():
+        if plan.target_table in loaders:
+            loaders[plan.target_table].add(key)
+    rebuilds: list[str] = []
+    built: list[dict] = []
 
     def ready(key: str) -> bool:
         plan = plans[key]
@@ -618,24 +653,30 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
             return False
         return deps <= complete
 
-    def maybe_placeholders() -> None:
+    def settle() -> None:
         nonlocal placeholders_done
         if not placeholders_done and (USERS_KEY in complete or USERS_KEY not in plans):
             created = _create_placeholders(run=run, orphans=orphans)
             progress("placeholders", {"created": created, "orphans": len(orphans)})
             placeholders_done = True
+        for table in [table for table, keys in loaders.items() if keys <= complete]:
+            del loaders[table]
+            rebuilds.append(table)
 
-    maybe_placeholders()
+    settle()
     if workers == 1:
-        while any(pending.values()):
+        while any(pending.values()) or rebuilds:
+            if rebuilds:
+                built.append(rebuild_table_indexes(rebuilds.pop(0)))
+                progress("indexes", built[-1])
+                continue
             key = next((k for k in plans if ready(k)), None)
             if key is None:
                 raise ImportFailed(f"no table can proceed; dependencies: { {k: plans[k].depends_on for k in pending} }")
             unit = pending[key].pop(0)
-            result = process_unit(key, unit[0], unit[1])
-            _after_unit(result, pending, in_flight, complete, progress)
-            maybe_placeholders()
-        return
+            _after_unit(process_unit(key, unit[0], unit[1]), pending, in_flight, complete, progress)
+            settle()
+        return built
 
     connections.close_all()  # never share a connection with forked workers
     _return_freed_memory()
@@ -644,36 +685,49 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
     gc.freeze()
     pool = multiprocessing.get_context("fork").Pool(processes=workers)
     failure: BaseException | None = None
+
+    def dispatch(tag: str, function: Callable, args: tuple) -> None:
+        in_flight[tag] += 1
+        pool.apply_async(
+            function,
+            args,
+            callback=lambda r: results.append((tag, r)),
+            error_callback=lambda e: results.append((tag, e)),
+        )
+
     try:
         last_beat = time.monotonic()
-        while any(pending.values()) or sum(in_flight.values()):
+        while any(pending.values()) or rebuilds or sum(in_flight.values()):
             while failure is None and sum(in_flight.values()) < workers:
+                # Index builds first: the server builds them while the workers convert other rows.
+                if rebuilds:
+                    dispatch(_INDEXES, rebuild_table_indexes, (rebuilds.pop(0),))
+                    continue
                 key = next((k for k in plans if ready(k)), None)
                 if key is None:
                     break
                 unit = pending[key].pop(0)
-                in_flight[key] += 1
-                pool.apply_async(
-                    process_unit,
-                    (key, unit[0], unit[1]),
-                    callback=lambda r, k=key: results.append((k, r)),
-                    error_callback=lambda e, k=key: results.append((k, e)),
-                )
+                dispatch(key, process_unit, (key, unit[0], unit[1]))
             if not sum(in_flight.values()):
-                if failure is not None or not any(pending.values()):
+                if failure is not None or not (any(pending.values()) or rebuilds):
                     break
                 raise ImportFailed("no table can proceed (a dependency cycle in the plan)")
             while not results:
                 time.sleep(0.02)
-            key, outcome = results.pop(0)
-            in_flight[key] -= 1
+            tag, outcome = results.pop(0)
+            in_flight[tag] -= 1
             if isinstance(outcome, BaseException):
                 failure = failure or outcome
                 for units in pending.values():
                     units.clear()
+                rebuilds.clear()
                 continue
-            _after_unit(outcome, pending, in_flight, complete, progress)
-            maybe_placeholders()
+            if tag == _INDEXES:
+                built.append(outcome)
+                progress("indexes", outcome)
+            else:
+                _after_unit(outcome, pending, in_flight, complete, progress)
+                settle()
             if time.monotonic() - last_beat > 5:
                 ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
                 last_beat = time.monotonic()
@@ -683,6 +737,22 @@ def _run_units(*, plans: dict[str, TablePlan], run: ImportRun, orphans: list[int
         gc.unfreeze()
     if failure is not None:
         raise failure
+    return built
+
+
+# The scheduler's tag for an index build (plan keys always hold ".db:").
+_INDEXES = "deferred indexes"
+
+
+def rebuild_table_indexes(table: str) -> dict:
+    """Build again the indexes this run deferred on ``table`` (a unit of work, in a worker or here)."""
+    started = time.monotonic()
+    try:
+        names = rebuild_indexes(run_id=_STATE.run.id, table=table)
+    except Exception as exc:
+        # Plain text crosses the process boundary; driver exceptions may not pickle.
+        raise ImportFailed(f"building the indexes of {table} again: {type(exc).__name__}: {exc}") from None
+    return {"table": table, "indexes": names, "seconds": round(time.monotonic() - started, 3)}
 
 
 def _after_unit(result: UnitResult, pending, in_flight: Counter, complete: set[str], progress) -> None:
@@ -1427,7 +1497,9 @@ def _keep_extras(plan: TablePlan, converter, rows: list[tuple[int, dict]]) -> No
 # --------------------------------------------------------------------------------------------
 
 
-def _finish(*, run: ImportRun, plans: dict[str, TablePlan], timings: dict[str, float], dry_run: bool) -> dict:
+def _finish(
+    *, run: ImportRun, plans: dict[str, TablePlan], timings: dict[str, float], dry_run: bool, indexes: list[dict]
+) -> dict:
     chunks = list(ImportChunk.objects.filter(run=run))
     tables = []
     problems = []
@@ -1481,6 +1553,8 @@ def _finish(*, run: ImportRun, plans: dict[str, TablePlan], timings: dict[str, f
                 "worker_seconds": round(seconds, 3),
             }
         )
+    if not dry_run and (unbuilt := deferred_tables(run_id=run.id)):
+        problems.append(f"indexes deferred on {', '.join(sorted(unbuilt))} were not built again")
     summary = {k: sum(t[k] for t in tables) for k in ("read", "inserted", "already_present", "quarantined", "skipped")}
     timings["total"] = sum(v for k, v in timings.items() if k != "total")
     report = {
@@ -1494,6 +1568,8 @@ def _finish(*, run: ImportRun, plans: dict[str, TablePlan], timings: dict[str, f
         "tables": tables,
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "rows_per_second": round(summary["read"] / timings["load"], 1) if timings.get("load") else None,
+        # Plain secondary indexes of empty tables, dropped for the load and built again after it.
+        "indexes_built_again": {item["table"]: item["indexes"] for item in indexes},
         # "compiled" or "python": whether the C row encoder did the work (same results, other speed).
         "row_encoder": row_codec.codec_status(),
         "problems": problems,
@@ -1522,6 +1598,7 @@ def _finish(*, run: ImportRun, plans: dict[str, TablePlan], timings: dict[str, f
                 "backup_path": run.backup_path,
                 "totals": summary,
                 "placeholders_created": report["placeholders_created"],
+                "indexes_built_again": report["indexes_built_again"],
             },
         )
     return report

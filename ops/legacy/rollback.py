@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from mingus.db_roles import runs_as_owner
 from ops.legacy import ids
+from ops.legacy.deferred_indexes import rebuild_indexes
 from ops.legacy.mapping import load_order
 from ops.models import AuditLog, AuditSource, ImportRun, ImportStatus, LegacyExtra, QuarantinedRow
 
@@ -24,6 +25,7 @@ class RollbackResult:
     placeholders_deleted: int
     quarantined_deleted: int
     extras_deleted: int
+    indexes_built_again: list[str]
 
 
 @runs_as_owner
@@ -33,7 +35,8 @@ def rollback_import(*, run_id, actor: str | None = None) -> RollbackResult:
     Rows the run found already present, rows inserted by other runs and rows
     created by the app are untouched. Everything happens in one transaction:
     if rows created since then still reference an imported row, the rollback
-    fails with the constraint that stopped it and changes nothing.
+    fails with the constraint that stopped it and changes nothing. Indexes a
+    killed run had deferred are then built again.
     """
     try:
         run = ImportRun.objects.get(pk=run_id)
@@ -77,6 +80,8 @@ def rollback_import(*, run_id, actor: str | None = None) -> RollbackResult:
             cursor.execute("DELETE FROM users WHERE id = ANY(%s) AND legacy_status = 'placeholder'", [placeholders])
             placeholders_deleted = cursor.rowcount
             quarantined = QuarantinedRow.objects.filter(run=run).delete()[0]
+            # A run killed outright may have left tables without their plain secondary indexes.
+            indexes = rebuild_indexes(run_id=run.pk)
             ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.ROLLED_BACK, finished_at=timezone.now())
             AuditLog.objects.create(
                 action="legacy_import_rollback",
@@ -84,7 +89,11 @@ def rollback_import(*, run_id, actor: str | None = None) -> RollbackResult:
                 source=AuditSource.SHELL,
                 entity_type="ImportRun",
                 entity_id=str(run.pk),
-                details={"deleted": deleted, "placeholders_deleted": placeholders_deleted},
+                details={
+                    "deleted": deleted,
+                    "placeholders_deleted": placeholders_deleted,
+                    "indexes_built_again": indexes,
+                },
             )
     except IntegrityError as exc:
         raise RollbackFailed(
@@ -96,6 +105,7 @@ def rollback_import(*, run_id, actor: str | None = None) -> RollbackResult:
         placeholders_deleted=placeholders_deleted,
         quarantined_deleted=quarantined,
         extras_deleted=extras,
+        indexes_built_again=indexes,
     )
 
 

@@ -15,7 +15,7 @@ from ops.models.analytics import (
 )
 from ops.models.audit import AuditLog, AuditSeal, AuditSource
 from ops.models.cache import ApiCache, CacheEntry, QueryCache
-from ops.models.imports import ImportChunk, ImportRun, ImportStatus, LegacyExtra, QuarantinedRow
+from ops.models.imports import DeferredIndex, ImportChunk, ImportRun, ImportStatus, LegacyExtra, QuarantinedRow
 from ops.models.monitoring import (
     ApiResponseTime,
     DbQueryStat,
@@ -43,6 +43,7 @@ __all__ = [
     "Cohort",
     "CohortMembership",
     "DbQueryStat",
+    "DeferredIndex",
     "ErrorLog",
     "ImportChunk",
     "ImportRun",

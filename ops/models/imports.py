@@ -1,4 +1,4 @@
-"""Bookkeeping of legacy imports: runs, their chunks, quarantined rows and kept extras."""
+"""Bookkeeping of legacy imports: runs, their chunks, quarantined rows, kept extras, deferred indexes."""
 
 from django.db import models
 from django.utils import timezone
@@ -140,3 +140,24 @@ class LegacyExtra(UUIDModel):
 
     def __str__(self) -> str:
         return f"{self.source_file}:{self.source_table} #{self.source_rowid}"
+
+
+class DeferredIndex(UUIDModel):
+    """A secondary index an import dropped to load an empty table faster, until it is built again.
+
+    The record is written in the transaction that drops the index and deleted in
+    the one that builds it again, so a record exists exactly while its index is
+    missing: after a killed run, the next import or ``rollback_import`` rebuilds it.
+    """
+
+    run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="deferred_indexes")
+    table_name = models.CharField(max_length=100)
+    index_name = models.CharField(max_length=100, unique=True)
+    definition = models.TextField(help_text="pg_get_indexdef() of the index: what builds it again.")
+    dropped_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "ops_import_deferred_indexes"
+
+    def __str__(self) -> str:
+        return f"{self.index_name} on {self.table_name}"

@@ -320,6 +320,15 @@ def sample_settings_fixture(settings, tmp_path, sample_dir):
     return settings
 
 
+def index_definitions() -> dict[str, str]:
+    """Every index of the public schema: name -> pg_get_indexdef."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+        return dict(cursor.fetchall())
+
+
 def readable_copy(directory: Path, destination: Path) -> Path:
     """A copy of the legacy files (with their -wal) that a test may open with plain sqlite3."""
     destination.mkdir(parents=True, exist_ok=True)

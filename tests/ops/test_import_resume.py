@@ -20,12 +20,13 @@ from django.core.management import call_command
 from finance.models import EncryptedFinancialProfile
 from ops.legacy.importer import _in_child, import_lock_held
 from ops.legacy.rollback import rollback_import
-from ops.models import ImportChunk, ImportRun, ImportStatus
+from ops.models import DeferredIndex, ImportChunk, ImportRun, ImportStatus
 from tests.databases import database_url
 from tests.ops.legacy_fixtures import (
     CUTOFF_ISO,
     TARGET_TABLES,
     content_checksums,
+    index_definitions,
     quarantine_content,
     run_import,
     sample_dir_fixture,  # noqa: F401 (the sample_dir fixture)
@@ -77,6 +78,7 @@ def test_an_import_killed_mid_run_resumes_to_the_state_of_a_clean_import(transac
         "LEGACY_FERNET_KEYS": ",".join(django_settings.LEGACY_FERNET_KEYS),
         "FIELD_ENCRYPTION_KEYS": ",".join(django_settings.FIELD_ENCRYPTION_KEYS),
     }
+    migrated_indexes = index_definitions()
     log_path = tmp_path / "child.log"
     command = [
         sys.executable, "manage.py", "import_sqlite", str(sample_dir), "--batch-size", str(BATCH),
@@ -100,6 +102,10 @@ def test_an_import_killed_mid_run_resumes_to_the_state_of_a_clean_import(transac
     assert killed.finished_at is None
     assert killed.report["placeholders_created"]  # committed by the killed attempt, kept by the resumed one
     chunks_before = ImportChunk.objects.filter(run=killed).count()
+    # The killed run left its empty tables' plain indexes dropped, and a record of each.
+    missing = set(migrated_indexes) - set(index_definitions())
+    assert missing
+    assert set(DeferredIndex.objects.filter(run=killed).values_list("index_name", flat=True)) == missing
 
     out = StringIO()
     report_path = tmp_path / "report.json"
@@ -116,6 +122,8 @@ def test_an_import_killed_mid_run_resumes_to_the_state_of_a_clean_import(transac
     assert report["run_id"] == str(killed.id)
     assert report["problems"] == []
     assert report["totals"]["already_present"] == 0  # no chunk was loaded twice
+    assert index_definitions() == migrated_indexes
+    assert not DeferredIndex.objects.exists()
     resumed_state = state()
 
     rollback_import(run_id=resumed.id)

@@ -103,6 +103,9 @@ class _LogProgress:
             self.stdout.write(f"import run {data['run_id']}{' (resumed)' if data['resumed'] else ''}")
         elif event == "placeholders":
             self.stdout.write(f"placeholder accounts: {data['created']} created for {data['orphans']} deleted users")
+        elif event == "indexes":
+            names = ", ".join(data["indexes"]) or "none left"
+            self.stdout.write(f"{data['table']}: indexes built again after the load: {names} ({data['seconds']} s)")
         elif event == "table_start":
             self.tables[data["key"]] = {"total": data["total"], "done": data["done"], "seconds": 0.0}
         elif event == "unit":

@@ -20,6 +20,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{table}: {count} rows deleted")
         self.stdout.write(
             f"placeholders deleted: {result.placeholders_deleted}, quarantined rows deleted: "
-            f"{result.quarantined_deleted}, extras deleted: {result.extras_deleted}\n"
-            f"Run {result.run_id} rolled back."
+            f"{result.quarantined_deleted}, extras deleted: {result.extras_deleted}"
         )
+        if result.indexes_built_again:
+            self.stdout.write(f"indexes the run had deferred, built again: {', '.join(result.indexes_built_again)}")
+        self.stdout.write(f"Run {result.run_id} rolled back.")
