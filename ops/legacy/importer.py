@@ -168,18 +168,24 @@ def import_legacy_dir(
     backup_path = None
     # Taken first: a second import is refused before it copies anything.
     lock = _acquire_lock()
+    scans = _UserScans(only=only)
+    counts = None
     try:
         if not dry_run:
             progress("phase", {"name": "backup"})
             # The run reads the very copies the backup was made from: one consistent moment,
-            # checked by integrity_check, and their SHA-256 is already in the manifest.
+            # checked by integrity_check, and their SHA-256 and row counts are in the manifest.
+            # With worker processes ahead, the scans over every user start on those copies
+            # while the backup checks and compresses them.
             backup = backup_legacy_dir(
                 directory=directory,
                 destination=Path(settings.LEGACY_BACKUP_DIR),
                 keep_snapshot=work_dir / "snapshot",
+                on_snapshot=scans.start if workers > 1 else None,
             )
             backup_path, snapshot = backup.path, backup.snapshot
             checksums = {item.name: item.sha256 for item in sorted(backup.files, key=lambda item: item.name)}
+            counts = {item.name: item.row_counts for item in backup.files}
             timings["backup"] = time.monotonic() - started
         else:
             progress("phase", {"name": "snapshot"})
@@ -187,6 +193,7 @@ def import_legacy_dir(
             checksums = {name: sha256_file(path) for name, path in sorted(snapshot.items())}
             timings["snapshot"] = time.monotonic() - started
     except BackupError as exc:
+        scans.close()
         _release_lock(lock)
         shutil.rmtree(work_dir, ignore_errors=True)
         raise ImportFailed(f"cannot read the legacy files, nothing was imported: {exc}") from exc
@@ -209,6 +216,8 @@ def import_legacy_dir(
             report = _execute(
                 run=run,
                 snapshot=snapshot,
+                counts=counts,
+                scans=scans,
                 only=only,
                 batch_size=batch_size,
                 workers=1 if dry_run else workers,
@@ -227,6 +236,7 @@ def import_legacy_dir(
             raise
         return ImportResult(run_id=run.id, dry_run=False, report=report, resumed=resumed)
     finally:
+        scans.close()
         _release_lock(lock)
         shutil.rmtree(work_dir, ignore_errors=True)
 
@@ -318,14 +328,12 @@ def _restore_indexes(run: ImportRun) -> None:
         logger.exception("the indexes import run %s deferred could not be built again now", run.id)
 
 
-def _execute(*, run, snapshot, only, batch_size, workers, cutoff, dry_run, progress, timings, started) -> dict:
+def _execute(
+    *, run, snapshot, counts, scans, only, batch_size, workers, cutoff, dry_run, progress, timings, started
+) -> dict:
     context = ImportContext(legacy_keyring=_legacy_keyring(), cache_cutoff_epoch=cutoff.timestamp())
-    plans = _plan(snapshot=snapshot, only=only, batch_size=batch_size)
-    # With worker processes ahead, the two scans over every user run in a child process: in
-    # this one, the memory they free would stay mapped and be counted again in every worker.
-    in_child = _in_child if workers > 1 and not dry_run else _here
-    context.email_policy = in_child(plan_email_policy, snapshot=snapshot)
-    orphans = in_child(find_orphaned_user_ids, snapshot=snapshot, plans=plans)
+    plans = _plan(snapshot=snapshot, only=only, batch_size=batch_size, counts=counts)
+    context.email_policy, orphans = scans.result(snapshot=snapshot)
     timings["plan"] = time.monotonic() - started - sum(timings.values())
     progress("plan", {"tables": [(p.key, p.row_count) for p in plans.values()]})
 
@@ -349,15 +357,45 @@ def _execute(*, run, snapshot, only, batch_size, workers, cutoff, dry_run, progr
     return _finish(run=run, plans=plans, timings=timings, dry_run=False, indexes=indexes)
 
 
-def _here(function: Callable, /, **kwargs):
-    return function(**kwargs)
+class _UserScans:
+    """The plan's two scans over every user: the email policy and the deleted users' ids.
+
+    With worker processes ahead they run in a forked child, started on the
+    consistent copies while the backup checks and compresses them: the child's
+    memory is gone before the workers fork (in this process, what the scans free
+    would stay mapped and be counted again in every worker), and one core is
+    otherwise idle then. Their result is taken only once the backup has
+    succeeded. Not started (one worker, a dry run), they run here.
+    """
+
+    def __init__(self, *, only: list[str] | None) -> None:
+        self.only = only
+        self._pool: ProcessPoolExecutor | None = None
+        self._future = None
+
+    def start(self, snapshot: dict[str, Path]) -> None:
+        connections.close_all()  # never share a connection with a forked process
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        self._future = self._pool.submit(scan_users, snapshot=snapshot, only=self.only)
+
+    def result(self, *, snapshot: dict[str, Path]) -> tuple[dict[int, EmailDecision], list[int]]:
+        if self._future is None:
+            return scan_users(snapshot=snapshot, only=self.only)
+        try:
+            return self._future.result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
-def _in_child(function: Callable, /, **kwargs):
-    """``function(**kwargs)`` computed in a forked child process; its result comes back pickled."""
-    connections.close_all()  # never share a connection with a forked process
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        return pool.submit(function, **kwargs).result()
+def scan_users(*, snapshot: dict[str, Path], only: list[str] | None) -> tuple[dict[int, EmailDecision], list[int]]:
+    """The email policy and the deleted users' ids of the tables ``only`` selects (all by default)."""
+    tables = _list_tables(snapshot=snapshot, only=only)
+    return plan_email_policy(snapshot=snapshot), find_orphaned_user_ids(snapshot=snapshot, plans=tables)
 
 
 def _return_freed_memory() -> None:
@@ -399,9 +437,8 @@ def _legacy_keyring() -> FernetRing | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _plan(*, snapshot: dict[str, Path], only: list[str] | None, batch_size: int) -> dict[str, TablePlan]:
-    from django.apps import apps
-
+def _list_tables(*, snapshot: dict[str, Path], only: list[str] | None) -> dict[str, TablePlan]:
+    """The tables of the five files that ``only`` selects (all by default): columns and mapping, no counts."""
     plans: dict[str, TablePlan] = {}
     for source_file in LEGACY_FILES:
         with open_snapshot(snapshot[source_file]) as conn:
@@ -413,24 +450,48 @@ def _plan(*, snapshot: dict[str, Path], only: list[str] | None, batch_size: int)
             ]
             for table in tables:
                 columns = [row[1] for row in conn.execute(f"PRAGMA table_info({_quote(table)})")]
-                try:
-                    count, low, high = conn.execute(
-                        f"SELECT count(*), min(rowid), max(rowid) FROM {_quote(table)}"  # noqa: S608
-                    ).fetchone()
-                except sqlite3.OperationalError as exc:
-                    raise ImportFailed(f"{source_file}:{table} cannot be read by rowid ({exc})") from exc
                 mapping = get_mapping(source_file=source_file, source_table=table)
                 plans[f"{source_file}:{table}"] = TablePlan(
                     source_file=source_file,
                     source_table=table,
                     columns=columns,
-                    row_count=count,
-                    min_rowid=low,
-                    max_rowid=high,
+                    row_count=0,
+                    min_rowid=None,
+                    max_rowid=None,
                     mapping=mapping,
                     target_table=mapping.target_table if mapping else LegacyExtra._meta.db_table,
                 )
-    selected = _select(plans, only)
+    return {key: plans[key] for key in _select(plans, only)}
+
+
+def _plan(
+    *, snapshot: dict[str, Path], only: list[str] | None, batch_size: int, counts: dict[str, dict[str, int]] | None
+) -> dict[str, TablePlan]:
+    """The tables to load, cut into chunks of ``batch_size`` rowids, with what each depends on.
+
+    ``counts`` are the row counts the backup took of these very copies ({file: {table: rows}});
+    without them (a dry run), the tables are counted here.
+    """
+    from django.apps import apps
+
+    plans = _list_tables(snapshot=snapshot, only=only)
+    for source_file in LEGACY_FILES:
+        mine = [plan for plan in plans.values() if plan.source_file == source_file]
+        if not mine:
+            continue
+        with open_snapshot(snapshot[source_file]) as conn:
+            for plan in mine:
+                table = _quote(plan.source_table)
+                known = (counts or {}).get(source_file, {}).get(plan.source_table)
+                try:
+                    plan.min_rowid, plan.max_rowid = conn.execute(
+                        f"SELECT min(rowid), max(rowid) FROM {table}"  # noqa: S608
+                    ).fetchone()
+                    if known is None:
+                        known = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+                except sqlite3.OperationalError as exc:
+                    raise ImportFailed(f"{plan.key} cannot be read by rowid ({exc})") from exc
+                plan.row_count = known
     target_keys = {p.mapping.model: p.key for p in plans.values() if p.mapping}
     for plan in plans.values():
         if plan.min_rowid is not None:
@@ -449,7 +510,7 @@ def _plan(*, snapshot: dict[str, Path], only: list[str] | None, batch_size: int)
                 if dependency != plan.key:
                     plan.depends_on.add(dependency)
         plan.sequential = _has_secondary_unique(model)
-    return {key: plans[key] for key in selected}
+    return plans
 
 
 def _spec_targets(plan: TablePlan) -> set[str]:

@@ -54,7 +54,7 @@ import sqlite3
 import struct
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -349,6 +349,7 @@ def backup_legacy_dir(
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     level: int = COMPRESSION_LEVEL,
     keep_snapshot: Path | None = None,
+    on_snapshot: Callable[[dict[str, Path]], None] | None = None,
 ) -> BackupResult:
     """Back up every ``*.db`` in ``directory`` into a new ``destination/<UTC timestamp>/``.
 
@@ -358,10 +359,13 @@ def backup_legacy_dir(
     says which file failed and why. With ``verify``, ``verify_backup`` runs on
     the result (its outcome is in ``result.verify``; it does not raise).
 
-    With ``keep_snapshot``, the checked uncompressed copies the backup was
-    made from are moved there instead of deleted (``result.snapshot`` maps
-    each name to its copy): ``import_sqlite`` reads exactly what it backed up,
-    without copying the sources a second time.
+    With ``keep_snapshot``, the uncompressed copies the backup is made from
+    are made there and kept (``result.snapshot`` maps each name to its copy):
+    ``import_sqlite`` reads exactly what it backed up, without copying the
+    sources a second time. ``on_snapshot(copies)`` is called as soon as those
+    copies exist, before they are checked, so that reading them can start
+    while they are checked and compressed; whatever it starts must write
+    nothing, and must not be trusted unless this function returns.
     """
     started = time.perf_counter()
     directory = _existing_directory(directory)
@@ -380,8 +384,10 @@ def backup_legacy_dir(
         raise BackupError(f"{backup_dir} already exists; a backup never overwrites another")
     _present, missing, _extra = list_database_files(directory=directory)
     try:
-        work = backup_dir / ".snapshot"
+        work = keep_snapshot if keep_snapshot is not None else backup_dir / ".snapshot"
         snapshot = _snapshot(directory, work, busy_timeout)
+        if on_snapshot is not None:
+            on_snapshot({item.name: item.path for item in snapshot})
         # The checks run two files at a time (SQLite leaves the GIL); compression one file at a
         # time, as zstd already spreads each file over every core (two at once measured slower
         # at scale 1000, and their buffers stayed in the process the import's workers fork from).
@@ -390,10 +396,9 @@ def backup_legacy_dir(
         files = [_pack(item, facts, backup_dir, level) for item, facts in zip(snapshot, inspected, strict=True)]
         kept = {}
         if keep_snapshot is not None:
-            keep_snapshot.mkdir(parents=True, exist_ok=True)
-            for item in snapshot:
-                kept[item.name] = Path(shutil.move(item.path, keep_snapshot / item.name))
-        shutil.rmtree(work)
+            kept = {item.name: item.path for item in snapshot}
+        else:
+            shutil.rmtree(work)
         manifest = {
             "format": MANIFEST_FORMAT,
             "created_at": created.isoformat().replace("+00:00", "Z"),

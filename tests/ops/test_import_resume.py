@@ -18,8 +18,9 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from finance.models import EncryptedFinancialProfile
-from ops.legacy.importer import _in_child, import_lock_held
+from ops.legacy.importer import _UserScans, import_lock_held, scan_users
 from ops.legacy.rollback import rollback_import
+from ops.legacy.sqlite_backup import snapshot_legacy_dir
 from ops.models import DeferredIndex, ImportChunk, ImportRun, ImportStatus
 from tests.databases import database_url
 from tests.ops.legacy_fixtures import (
@@ -162,9 +163,16 @@ def test_children_wait_until_every_chunk_of_their_parent_table_is_loaded(transac
     assert_same_state(state(), parallel_state)
 
 
-def test_the_scans_before_forking_run_in_a_child_and_return_their_result(transactional_db):
-    assert _in_child(os.getpid) != os.getpid()
-    assert _in_child(dict, orphans=[3, 5]) == {"orphans": [3, 5]}
+def test_the_user_scans_started_in_a_child_give_what_they_give_here(transactional_db, sample_dir, tmp_path):
+    copies = snapshot_legacy_dir(directory=sample_dir, destination=tmp_path / "copies")
+    here = scan_users(snapshot=copies, only=None)
+    assert here[0] and here[1]  # email decisions and deleted users' ids: something to compare
+
+    scans = _UserScans(only=None)
+    scans.start(copies)
+    in_child = scans.result(snapshot=copies)
+
+    assert in_child == here
     assert ImportRun.objects.count() == 0  # the parent's connection, closed before the fork, opens again
 
 
