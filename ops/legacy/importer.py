@@ -549,34 +549,60 @@ def plan_email_policy(*, snapshot: dict[str, Path]) -> dict[int, EmailDecision]:
     keeps it, trimmed; later variants, and addresses already used by an account
     that was not imported, get a placeholder login and keep their legacy email
     in ``legacy_email`` with status ``email_conflict`` for staff to merge.
+    "Case-insensitive" is the database's own ``lower()``, which the unique
+    index of logins is built on (Python's differs for some scripts).
     Only accounts whose email changes are in the result: the others keep
     their email as it is (this map is copied into every worker process).
     """
     from mingus.accounts.models import LegacyStatus, User
 
     low, high = ids.uuid_bounds("mingus.db", "users", 0, ids.ROWID_LIMIT - 1)
-    taken = {
-        email.strip().lower()
-        for email in User.objects.exclude(id__range=(low, high)).values_list("email", flat=True).iterator()
-    }
-    decisions: dict[int, EmailDecision] = {}
+    existing = [email.strip() for email in User.objects.exclude(id__range=(low, high)).values_list("email", flat=True)]
     with open_snapshot(snapshot["mingus.db"]) as conn:
         conn.text_factory = decode_text
-        for rowid, email in conn.execute("SELECT rowid, email FROM users ORDER BY rowid"):
-            text = email if isinstance(email, str) else None
-            normal = text.strip().lower() if text else ""
-            if not normal or normal in taken:
-                decisions[rowid] = EmailDecision(
-                    email=f"duplicate-{rowid}@legacy.invalid",
-                    legacy_email=text if text is not None else describe_value(email)[1],
-                    status=LegacyStatus.EMAIL_CONFLICT,
-                )
-                continue
-            taken.add(normal)
-            stripped = text.strip()
-            if stripped != text:
-                decisions[rowid] = EmailDecision(email=stripped, legacy_email=text, status=None)
+        legacy = conn.execute("SELECT rowid, email FROM users ORDER BY rowid").fetchall()
+    texts = [email if isinstance(email, str) else None for _, email in legacy]
+    keys = _lowercased([*existing, *(text.strip() if text else "" for text in texts)])
+    taken = set(keys[: len(existing)])
+    decisions: dict[int, EmailDecision] = {}
+    for (rowid, email), text, normal in zip(legacy, texts, keys[len(existing) :], strict=True):
+        if not normal or normal in taken:
+            decisions[rowid] = EmailDecision(
+                email=f"duplicate-{rowid}@legacy.invalid",
+                legacy_email=text if text is not None else describe_value(email)[1],
+                status=LegacyStatus.EMAIL_CONFLICT,
+            )
+            continue
+        taken.add(normal)
+        stripped = text.strip()
+        if stripped != text:
+            decisions[rowid] = EmailDecision(email=stripped, legacy_email=text, status=None)
     return decisions
+
+
+def _lowercased(texts: list[str]) -> list[str]:
+    """Each text as the database's ``lower()`` gives it (one query for them all).
+
+    A text PostgreSQL cannot hold (NUL, a lone surrogate) is lowered by Python:
+    such an address is quarantined anyway when its row is converted.
+    """
+    storable = sorted({text for text in texts if _storable(text)})
+    lowered: dict[str, str] = {}
+    if storable:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT lower(t) FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n", [storable])
+            lowered = dict(zip(storable, (row[0] for row in cursor.fetchall()), strict=True))
+    return [lowered[text] if text in lowered else text.lower() for text in texts]
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def find_orphaned_user_ids(*, snapshot: dict[str, Path], plans: dict[str, TablePlan]) -> list[int]:

@@ -63,6 +63,24 @@ def test_the_oldest_account_keeps_an_email_and_its_case_and_space_variants_get_p
     assert report["normalised"] == {"email: email_conflict": 2}
 
 
+def test_emails_the_database_lowercases_alike_are_variants_even_where_python_does_not(db, legacy):
+    # PostgreSQL's lower() (the unique index is on it) makes "İ" an "i"; Python's str.lower() makes
+    # it "i" plus a combining dot. The database decides: the later account is a variant, not a clash.
+    legacy.user(1, email="İlker@x.com")
+    legacy.user(2, email="ilker@x.com")
+
+    result = run_import(legacy.path)
+
+    assert (user(1).email, user(1).legacy_status) == ("İlker@x.com", None)
+    assert (user(2).email, user(2).legacy_email, user(2).legacy_status) == (
+        "duplicate-2@legacy.invalid",
+        "ilker@x.com",
+        "email_conflict",
+    )
+    report = table_report(result, "mingus.db", "users")
+    assert (report["inserted"], report["quarantined"]) == (2, 0)
+
+
 def test_a_lone_email_with_surrounding_spaces_is_trimmed_and_the_original_kept(db, legacy):
     legacy.user(1, email=" carol@x.com ")
 
