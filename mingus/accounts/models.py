@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from mingus.db import MoneyField, UserOwnedModel, choices_check, range_check, uuid7
+from mingus.db import MoneyField, PythonCheckedConstraint, UserOwnedModel, choices_check, range_check, uuid7
 
 
 class UserManager(BaseUserManager):
@@ -36,6 +36,15 @@ class UserManager(BaseUserManager):
 class LegacyStatus(models.TextChoices):
     PLACEHOLDER = "placeholder", "Placeholder for a deleted legacy account"
     EMAIL_CONFLICT = "email_conflict", "Email clashed with another account"
+
+
+def email_trimmed_not_empty(value) -> bool:
+    """users_email_trimmed_not_empty in Python: not empty, and no space at either end.
+
+    PostgreSQL's trim() removes spaces only (not tabs or newlines), and a CHECK
+    lets NULL through.
+    """
+    return value is None or (value != "" and value == value.strip(" "))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -76,9 +85,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         db_table = "users"
         constraints = [
             models.UniqueConstraint(Lower("email"), name="users_email_ci_unique"),
-            models.CheckConstraint(
+            PythonCheckedConstraint(
                 condition=~models.Q(email="") & models.Q(email=models.functions.Trim("email")),
                 name="users_email_trimmed_not_empty",
+                python_check=("email", email_trimmed_not_empty),
             ),
             choices_check("legacy_status", LegacyStatus, name="users_legacy_status_valid"),
         ]

@@ -10,9 +10,6 @@ from django.db import connection, models
 from mingus.db import PythonCheckedConstraint, range_check
 from ops.legacy.mapping import TABLE_MAPPINGS
 
-# Rules over expressions (trimmed email): the importer sends these tables through its stage instead.
-CHECKED_IN_SQL_ONLY = {"users_email_trimmed_not_empty"}
-
 
 def test_every_check_constraint_of_an_imported_model_keeps_its_python_predicate():
     # Django clones Meta constraints when it builds a model; a predicate lost there sends the
@@ -21,9 +18,9 @@ def test_every_check_constraint_of_an_imported_model_keeps_its_python_predicate(
         constraint
         for mapping in TABLE_MAPPINGS
         for constraint in apps.get_model(mapping.model)._meta.constraints
-        if isinstance(constraint, models.CheckConstraint) and constraint.name not in CHECKED_IN_SQL_ONLY
+        if isinstance(constraint, models.CheckConstraint)
     ]
-    assert len(checks) >= 38
+    assert len(checks) >= 39
     assert [c.name for c in checks if getattr(c, "python_check", None) is None] == []
 
 
@@ -51,3 +48,14 @@ def test_range_predicate_agrees_with_postgresql(value):
         cursor.execute(f"SELECT (%s::{cast} >= 0 AND %s::{cast} <= 1) IS NOT FALSE", [value, value])
         allowed_by_postgresql = cursor.fetchone()[0]
     assert within(value) is allowed_by_postgresql
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [None, "", " ", "a@x.com", " a@x.com", "a@x.com ", "\ta@x.com", "a@x.com\n", "a b@x"])
+def test_trimmed_email_predicate_agrees_with_postgresql(value):
+    from mingus.accounts.models import email_trimmed_not_empty
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (NOT (%s::text = '') AND %s::text = btrim(%s::text)) IS NOT FALSE", [value] * 3)
+        allowed_by_postgresql = cursor.fetchone()[0]
+    assert email_trimmed_not_empty(value) is allowed_by_postgresql
