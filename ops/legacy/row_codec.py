@@ -56,7 +56,7 @@ TRAILER = b"\xff\xff"
 (_K_ID, _K_TEXT, _K_INT, _K_FLOAT, _K_MONEY, _K_BOOL, _K_DATE, _K_NAIVE_TS, _K_REF, _K_CALL, _K_CONST, _K_JSON) = range(
     1, 13
 )
-_K_OFFSET_TS, _K_EPOCH, _K_INET = 13, 14, 15
+_K_OFFSET_TS, _K_EPOCH, _K_INET, _K_DISPLAY_MONEY, _K_US_DATE, _K_DOLLARS = 13, 14, 15, 16, 17, 18
 _NATIVE_KINDS = {
     "text": _K_TEXT,
     "int": _K_INT,
@@ -73,8 +73,9 @@ _NATIVE_KINDS = {
 }
 # Conversions called in Python, with no side effects, whose results C encodes by type.
 _CALLED_KINDS = {"us_date", "dollars", "display_money", "inet", "fernet", "blob", "password"}
-# Called kinds C takes natively for their common values (dotted-quad IPv4), calling Python for the rest.
-_PARTLY_NATIVE = {"inet": _K_INET}
+# Called kinds C takes natively for their common values (dotted-quad IPv4, $1,234.56, MM/DD/YYYY,
+# whole dollars), calling the Python conversion for every other value.
+_PARTLY_NATIVE = {"inet": _K_INET, "display_money": _K_DISPLAY_MONEY, "us_date": _K_US_DATE, "dollars": _K_DOLLARS}
 _PG_TYPES = {
     "uuid": 1,
     "text": 2,
@@ -92,7 +93,19 @@ _PG_TYPES = {
 }
 _INT_BITS = {"int2": 16, "int4": 32, "int8": 64}
 # Kinds whose converted Python value C can hand to a CHECK predicate or a unique key.
-_VALUED = {_K_TEXT, _K_INT, _K_FLOAT, _K_MONEY, _K_BOOL, _K_DATE, _K_REF, _K_CALL}
+_VALUED = {
+    _K_TEXT,
+    _K_INT,
+    _K_FLOAT,
+    _K_MONEY,
+    _K_BOOL,
+    _K_DATE,
+    _K_REF,
+    _K_CALL,
+    _K_DISPLAY_MONEY,
+    _K_US_DATE,
+    _K_DOLLARS,
+}
 
 
 def codec_status() -> str:
@@ -255,7 +268,7 @@ def _columns(converter: RowConverter, not_null, checks, parents) -> list[dict]:
             raise _Unsupported(kind)
         if column["kind"] == _K_REF:
             column.update(cache=planned.step.cache, cache_size=_REFERENCE_CACHE_SIZE, namespace=_referenced(kind))
-        if column["kind"] in (_K_CALL, _K_INET) and column["pgtype"] is None:
+        if column["kind"] in (_K_CALL, *_PARTLY_NATIVE.values()) and column["pgtype"] is None:
             raise _Unsupported(planned.pg_type)
         columns.append(column)
     for position, _column in not_null:

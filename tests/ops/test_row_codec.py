@@ -240,6 +240,44 @@ def test_dotted_quad_addresses_in_c_are_pythons_and_the_rest_go_to_python():
     assert declined == refused  # IPv6 and the rest are converted by the Python step, inside C
 
 
+def test_display_amounts_in_c_are_pythons_cents_and_the_rest_go_to_python():
+    values = ["$1,234.56", "$1234.56", "-$12.00", "($12.00)", "$0.00", "-$0.00", "$7", "$007.10", " $5.00\n", "$1,23"]
+    values += ["$1,2345.00", "$,123.00", "$1,234,567.89", "$999,999,999,999.99", "$1,000,000,000,000.00", "$1.5"]
+    values += ["(-$1.00)", "($1.00", "$1.00)", "1.00", "$ 1.00", "$1.001", "\uff04\uff11.00", "$\uff11.00", "", None, 5]
+    values += ["$1,234.56\n", "-($1.00)", "$12345678901234.00", "$.50"]
+    rng = random.Random(12)
+    for _ in range(3000):
+        amount = rng.randint(0, 10 ** rng.randint(1, 13)) / 100
+        text = f"${amount:,.2f}" if rng.random() < 0.5 else f"${amount:.2f}"
+        values.append(rng.choice(["", "-", "("]) + text + rng.choice(["", ")"]))
+    column = {"kind": row_codec._K_DISPLAY_MONEY, "pgtype": row_codec._PG_TYPES["numeric"]}
+    column["func"] = transforms.to_display_money
+    differing, declined = _agrees(column, "numeric", transforms.to_display_money, values)
+    assert differing == []
+    assert declined == sum(_outcome_is_error(transforms.to_display_money, value) for value in values)
+
+
+def test_us_dates_and_whole_dollars_in_c_are_pythons_and_the_rest_go_to_python():
+    dates = ["01/02/2024", "12/31/9999", "02/29/2024", "02/29/2023", "13/01/2024", "00/10/2024", "01/00/2024"]
+    dates += ["01/02/0000", "1/2/2024", "01-02-2024", "01/02/2024\n", "\uff10\uff11/02/2024", "", None, 20240102]
+    dates += [
+        f"{m:02d}/{d:02d}/{y}" for y in (1, 1999, 2000, 2023, 2024) for m in range(1, 13) for d in (1, 28, 29, 30, 31)
+    ]
+    column = {"kind": row_codec._K_US_DATE, "pgtype": row_codec._PG_TYPES["date"], "func": transforms.to_us_date}
+    differing, declined = _agrees(column, "date", transforms.to_us_date, dates)
+    assert differing == []
+    assert declined == sum(_outcome_is_error(transforms.to_us_date, value) for value in dates)
+    dollars = [0, 1, -1, 85000, 999_999_999_999, 10**12, -(10**12), 2**63 - 1, 1.5, "85000", True, None]
+    column = {
+        "kind": row_codec._K_DOLLARS,
+        "pgtype": row_codec._PG_TYPES["numeric"],
+        "func": transforms.to_whole_dollars,
+    }
+    differing, declined = _agrees(column, "numeric", transforms.to_whole_dollars, dollars)
+    assert differing == []
+    assert declined == sum(_outcome_is_error(transforms.to_whole_dollars, value) for value in dollars)
+
+
 def _bounded(pg_type: str):
     from ops.legacy.convert import _bounded_int
 

@@ -49,6 +49,9 @@ enum {
     K_OFFSET_TS = 13, /* ISO 8601 with Z or +HH:MM, to UTC */
     K_EPOCH = 14,  /* epoch seconds (INTEGER or REAL) between 1970 and 2100 */
     K_INET = 15,   /* an IPv4 address in dotted-quad text natively; anything else as K_CALL */
+    K_DISPLAY_MONEY = 16, /* $1,234.56, -$12.00, ($12.00) natively; anything else as K_CALL */
+    K_US_DATE = 17,       /* MM/DD/YYYY natively; anything else as K_CALL */
+    K_DOLLARS = 18,       /* INTEGER whole dollars natively; anything else as K_CALL */
 };
 
 /* PostgreSQL types a K_CALL result is encoded as. */
@@ -436,6 +439,86 @@ static inline int
 is_space(char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
+}
+
+/*
+ * transforms.to_display_money for ASCII text: $1,234.56, $1234.56, -$12.00, ($12.00), the cents
+ * optional, surrounding whitespace stripped. 1 and the cents, or 0 for anything else (the Python
+ * conversion decides it, and names what is wrong).
+ */
+static int
+parse_display_money(const char *s, Py_ssize_t n, int64_t *cents)
+{
+    while (n > 0 && is_space(*s)) {
+        s++;
+        n--;
+    }
+    while (n > 0 && is_space(s[n - 1]))
+        n--;
+    Py_ssize_t at = 0;
+    int open = 0, minus = 0;
+    if (at < n && s[at] == '(') {
+        open = 1;
+        at++;
+    }
+    if (at < n && s[at] == '-') {
+        minus = 1;
+        at++;
+    }
+    if (open && minus)
+        return 0;
+    if (at >= n || s[at] != '$')
+        return 0;
+    at++;
+    int64_t whole = 0;
+    Py_ssize_t digits = 0, group = 0, groups = 0;
+    while (at < n && (is_digit(s[at]) || s[at] == ',')) {
+        if (s[at] == ',') {
+            /* 1 to 3 digits before the first comma, exactly 3 between and after them */
+            if ((groups == 0 && (group < 1 || group > 3)) || (groups > 0 && group != 3))
+                return 0;
+            groups++;
+            group = 0;
+        }
+        else {
+            if (++digits > 13)
+                return 0;
+            whole = whole * 10 + (s[at] - '0');
+            group++;
+        }
+        at++;
+    }
+    if (digits == 0 || (groups > 0 && group != 3))
+        return 0;
+    int64_t fraction = 0;
+    if (at < n && s[at] == '.') {
+        if (!(at + 2 < n) || !is_digit(s[at + 1]) || !is_digit(s[at + 2]))
+            return 0;
+        fraction = (s[at + 1] - '0') * 10 + (s[at + 2] - '0');
+        at += 3;
+    }
+    if (open) {
+        if (at >= n || s[at] != ')')
+            return 0;
+        at++;
+    }
+    if (at != n || whole >= 1000000000000LL)
+        return 0;
+    *cents = (open || minus) ? -(whole * 100 + fraction) : whole * 100 + fraction;
+    return 1;
+}
+
+/* transforms.to_us_date for ASCII MM/DD/YYYY that is a calendar date of years 1..9999; else 0. */
+static int
+parse_us_date(const char *s, Py_ssize_t n, int *y, int *m, int *d)
+{
+    if (n != 10 || !(is_digit(s[0]) && is_digit(s[1]) && s[2] == '/' && is_digit(s[3]) && is_digit(s[4]) &&
+                     s[5] == '/' && is_digit(s[6]) && is_digit(s[7]) && is_digit(s[8]) && is_digit(s[9])))
+        return 0;
+    *m = two(s);
+    *d = two(s + 3);
+    *y = two(s + 6) * 100 + two(s + 8);
+    return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= days_in_month(*y, *m);
 }
 
 /*
@@ -1126,9 +1209,44 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
             }
             return 1;
         }
+        goto python_conversion; /* IPv6 and anything else */
     }
-        /* fall through: IPv6 and anything else go to the Python conversion */
-    case K_CALL: {
+    case K_DISPLAY_MONEY: {
+        int64_t cents;
+        if (v->type == V_TEXT && v->ascii && parse_display_money(v->s, v->n, &cents)) {
+            if (numeric_field(self, cents) < 0)
+                return -1;
+            if (want_value && (*value_out = decimal_of(self, cents)) == NULL)
+                return -1;
+            return 1;
+        }
+        goto python_conversion;
+    }
+    case K_US_DATE: {
+        int y, m, d;
+        if (v->type == V_TEXT && v->ascii && parse_us_date(v->s, v->n, &y, &m, &d)) {
+            char out[4];
+            put32(out, (uint32_t)(int32_t)(days_from_civil(y, m, d) - PG_EPOCH_DAYS));
+            if (field(self, out, 4) < 0)
+                return -1;
+            if (want_value && (*value_out = PyDate_FromDate(y, m, d)) == NULL)
+                return -1;
+            return 1;
+        }
+        goto python_conversion;
+    }
+    case K_DOLLARS: {
+        if (v->type == V_INT && v->i > -1000000000000LL && v->i < 1000000000000LL) {
+            if (numeric_field(self, v->i * 100) < 0)
+                return -1;
+            if (want_value && (*value_out = decimal_of(self, v->i * 100)) == NULL)
+                return -1;
+            return 1;
+        }
+        goto python_conversion;
+    }
+    case K_CALL:
+    python_conversion: {
         /* The Python step converts (raising TransformError for a bad value), C encodes. */
         PyObject *value = value_object(v);
         if (value == NULL)
@@ -2492,7 +2610,7 @@ Encoder_init(Encoder *self, PyObject *args, PyObject *kwargs)
             PyErr_SetString(PyExc_TypeError, "'parents' must be a set or an IdSet");
             return -1;
         }
-        if ((col->kind == K_CALL || col->kind == K_JSON || col->kind == K_INET) && col->func == NULL) {
+        if ((col->kind == K_CALL || col->kind == K_JSON || col->kind >= K_INET) && col->func == NULL) {
             PyErr_SetString(PyExc_TypeError, "a conversion column needs its 'func'");
             return -1;
         }
