@@ -36,7 +36,7 @@ try:
 except ImportError:  # pragma: no cover - CI builds it; the Python path covers machines without a compiler
     _native = None
 
-ABI_VERSION = 6
+ABI_VERSION = 7
 if _native is not None and getattr(_native, "ABI_VERSION", None) != ABI_VERSION:  # pragma: no cover
     _native = None  # an old build left in the venv: reinstall requirements/base.txt
 if _native is not None and not hasattr(_native, "Reader"):  # pragma: no cover
@@ -56,7 +56,9 @@ TRAILER = b"\xff\xff"
 (_K_ID, _K_TEXT, _K_INT, _K_FLOAT, _K_MONEY, _K_BOOL, _K_DATE, _K_NAIVE_TS, _K_REF, _K_CALL, _K_CONST, _K_JSON) = range(
     1, 13
 )
-_K_OFFSET_TS, _K_EPOCH, _K_INET, _K_DISPLAY_MONEY, _K_US_DATE, _K_DOLLARS = 13, 14, 15, 16, 17, 18
+_K_OFFSET_TS, _K_EPOCH, _K_INET, _K_DISPLAY_MONEY, _K_US_DATE, _K_DOLLARS, _K_ROW, _K_PLAINTEXT = range(13, 21)
+# Validation only: columns made from the whole row (the email policy's), and Fernet columns as their plaintext.
+_ROW_KINDS = {"email", "derived", "setting"}
 _NATIVE_KINDS = {
     "text": _K_TEXT,
     "int": _K_INT,
@@ -243,13 +245,18 @@ def build_encoder(
     return RowEncoder(native, transformer, len(converter.target_columns))
 
 
-def _columns(converter: RowConverter, not_null, checks, parents) -> list[dict]:
+def _columns(converter: RowConverter, not_null, checks, parents, *, for_comparison: bool = False) -> list[dict]:
     columns: list[dict] = [{"kind": _K_ID}]
     _constants: dict[int, object] = {}
     for planned in converter.column_plan():
         column: dict = {"index": planned.index, "pgtype": _PG_TYPES.get(planned.pg_type)}
         kind = planned.kind
-        if kind == "constant":
+        if for_comparison and kind in _ROW_KINDS and not planned.index:
+            # The import keeps these on the Python path: the email step counts what it did (notes).
+            column.update(kind=_K_ROW, func=planned.step)
+        elif for_comparison and kind == "fernet" and planned.index:
+            column.update(kind=_K_PLAINTEXT, func=planned.step)
+        elif kind == "constant":
             column.update(kind=_K_CONST, constant=_encode_constant(planned.constant, planned.pg_type))
             _constants[len(columns)] = planned.constant
         elif kind in _NATIVE_KINDS:
@@ -268,7 +275,7 @@ def _columns(converter: RowConverter, not_null, checks, parents) -> list[dict]:
             raise _Unsupported(kind)
         if column["kind"] == _K_REF:
             column.update(cache=planned.step.cache, cache_size=_REFERENCE_CACHE_SIZE, namespace=_referenced(kind))
-        if column["kind"] in (_K_CALL, *_PARTLY_NATIVE.values()) and column["pgtype"] is None:
+        if column["kind"] in (_K_CALL, _K_ROW, *_PARTLY_NATIVE.values()) and column["pgtype"] is None:
             raise _Unsupported(planned.pg_type)
         columns.append(column)
     for position, _column in not_null:
@@ -330,13 +337,14 @@ class RowComparer:
     into ``(rowid, tuple bytes)``.
     """
 
-    def __init__(self, native, json_equal: Callable[[str, str], bool]):
+    def __init__(self, native, json_equal: Callable[[str, str], bool], plaintext_of: Callable | None):
         compare = native.compare
-        self.same = lambda row, target: compare(row, target, json_equal)
+        self.same = lambda row, target: compare(row, target, json_equal, plaintext_of)
         self._native = native
         self._json_equal = json_equal
+        self._plaintext_of = plaintext_of
 
-    def range_check(self, *, reader, target: bytes, quarantined):
+    def range_check(self, *, reader, target: bytes, quarantined, keep_matched: bool = False):
         """A C loop over one rowid range: the reader's source rows against ``target``'s rows.
 
         ``target`` is every target row of the range as ``record_send`` bytes, one
@@ -346,19 +354,31 @@ class RowComparer:
         closely, or ``(RANGE_UNEXPECTED, rowid, None, target COPY tuple)``; rows
         equal byte for byte are only counted (``matched``, and ``skipped`` for
         expired cache rows with no target row), as are ``source_rows`` and
-        ``target_rows``.
+        ``target_rows``; with ``keep_matched``, ``matched_rowids()`` lists them.
         """
         return _native.RangeCheck(
-            encoder=self._native, reader=reader, target=target, quarantined=quarantined, json_equal=self._json_equal
+            encoder=self._native,
+            reader=reader,
+            target=target,
+            quarantined=quarantined,
+            json_equal=self._json_equal,
+            plaintext_of=self._plaintext_of,
+            keep_matched=keep_matched,
         )
 
 
-def build_comparer(*, converter: RowConverter, json_equal: Callable[[str, str], bool]) -> RowComparer | None:
-    """The quick check for ``converter``'s table, or None (no compiled module, or a kind it does not take)."""
+def build_comparer(
+    *, converter: RowConverter, json_equal: Callable[[str, str], bool], plaintext_of: Callable | None = None
+) -> RowComparer | None:
+    """The quick check for ``converter``'s table, or None (no compiled module, or a kind it does not take).
+
+    ``converter`` gives plaintexts for Fernet columns (``plaintexts=True``), and
+    ``plaintext_of(target token bytes)`` opens the target's: bytes, or None.
+    """
     if _native is None:
         return None
     try:
-        columns = _columns(converter, [], [], [])
+        columns = _columns(converter, [], [], [], for_comparison=True)
     except _Unsupported:
         return None
     native = _native.Encoder(
@@ -371,7 +391,7 @@ def build_comparer(*, converter: RowConverter, json_equal: Callable[[str, str], 
         error_type=transforms.TransformError,
         expires=converter.expiry(),
     )
-    return RowComparer(native, json_equal)
+    return RowComparer(native, json_equal, plaintext_of)
 
 
 def split_rows(data: bytes, offset: int) -> tuple[list[tuple[int, bytes]], int, bool]:

@@ -432,11 +432,13 @@ def _unit_starts(conn: sqlite3.Connection, quoted: str, count: int, first: int |
 
 
 def _orphaned_user_ids(*, snapshot: dict[str, Path], tables: dict[str, _Table]) -> list[int]:
-    """Legacy user ids some row refers to that mingus.db users lacks: each should have a placeholder."""
-    users: set[int] = set()
-    with open_snapshot(snapshot["mingus.db"]) as conn:
-        users.update(row[0] for row in conn.execute("SELECT id FROM users WHERE typeof(id) = 'integer'"))
-    referenced: set[int] = set()
+    """Legacy user ids some row refers to that mingus.db users lacks: each should have a placeholder.
+
+    One pass over each table, with users attached: only the ids missing from
+    it reach DISTINCT.
+    """
+    orphans: set[int] = set()
+    users_db = f"file:{snapshot['mingus.db']}?immutable=1"
     for table in tables.values():
         if table.mapping is None or table.key == USERS_KEY:
             continue
@@ -445,14 +447,16 @@ def _orphaned_user_ids(*, snapshot: dict[str, Path], tables: dict[str, _Table]) 
         if not columns:
             continue
         with open_snapshot(snapshot[table.source_file]) as conn:
+            conn.execute("ATTACH DATABASE ? AS legacy_users", [users_db])
+            known = "(SELECT id FROM legacy_users.users)"  # INTEGER PRIMARY KEY: the rowid itself
             for column in columns:
                 quoted = _quote(column)
                 query = (
                     f"SELECT DISTINCT {quoted} FROM {_quote(table.source_table)} "  # noqa: S608
-                    f"WHERE typeof({quoted}) = 'integer' AND {quoted} BETWEEN 0 AND ?"
+                    f"WHERE typeof({quoted}) = 'integer' AND {quoted} BETWEEN 0 AND ? AND {quoted} NOT IN {known}"
                 )
-                referenced.update(row[0] for row in conn.execute(query, [ids.ROWID_LIMIT - 1]))
-    return sorted(referenced - users)
+                orphans.update(row[0] for row in conn.execute(query, [ids.ROWID_LIMIT - 1]))
+    return sorted(orphans)
 
 
 # --------------------------------------------------------------------------------------------
@@ -996,11 +1000,12 @@ class _KnownTableChecker(_TableChecker):
         self.expiring = table.expires_column is not None
         self.simple = not (self.json or self.inet or self.fernet)
         self.quick = self.simple and not self.has_extras
-        # With the compiled encoder, target rows come as binary COPY tuples and most rows are checked
-        # byte for byte against the source row encoded as the import writes it (Fernet tokens differ
-        # on every encryption, and extras and users take the careful path anyway).
-        if not (self.fernet or self.has_extras or self.is_users):
-            self.comparer = row_codec.build_comparer(converter=self.converter, json_equal=_json_texts_surely_equal)
+        # With the compiled encoder, target rows come as binary tuples and most rows are checked byte
+        # for byte against the source row encoded as the import writes it; Fernet tokens differ on
+        # every encryption, so their plaintexts are compared, and kept extras are checked here.
+        self.comparer = row_codec.build_comparer(
+            converter=self.converter, json_equal=_json_texts_surely_equal, plaintext_of=_plaintext_of
+        )
         if self.comparer is not None:
             self.copy_list = ", ".join(_quote(c) for c in self.target_columns)
             self._loader = _tuple_loader(self.converter.pg_types, set(self.uuids), set(self.json))
@@ -1042,7 +1047,9 @@ class _KnownTableChecker(_TableChecker):
         target = _target_records(self, low, high)
         where = {"path": _STATE.snapshot[table.source_file], "table": table.source_table, "columns": table.columns}
         with open_reader(**where, first=low, last=high) as reader:
-            check = self.comparer.range_check(reader=reader, target=target, quarantined=list(quarantine))
+            check = self.comparer.range_check(
+                reader=reader, target=target, quarantined=list(quarantine), keep_matched=self.has_extras
+            )
             while (item := check.next()) is not None:
                 kind, rowid, row, target_row = item
                 if kind == row_codec.RANGE_UNEXPECTED:
@@ -1060,6 +1067,22 @@ class _KnownTableChecker(_TableChecker):
         outcome.skipped += check.skipped
         outcome.source_rows += check.source_rows
         outcome.target_rows += check.target_rows
+        if self.has_extras:
+            self._check_matched_extras(check.matched_rowids(), extras, outcome)
+
+    def _check_matched_extras(self, rowids: list[int], extras: dict, outcome: _UnitOutcome) -> None:
+        """The kept extras of rows whose columns matched in C (the rest were checked with their rows)."""
+        table = self.table
+        selected = ", ".join(_quote(c) for c in table.columns)
+        with open_snapshot(_STATE.snapshot[table.source_file]) as conn:
+            for start in range(0, len(rowids), 500):
+                batch = rowids[start : start + 500]
+                query = (
+                    f"SELECT rowid, {selected} FROM {_quote(table.source_table)} "  # noqa: S608
+                    f"WHERE rowid IN ({', '.join('?' * len(batch))}) ORDER BY rowid"
+                )
+                for row in conn.execute(query, batch):
+                    self._check_extras(row, extras.pop(row[0], None), outcome)
 
     def matches_quickly(self, row: tuple, target: tuple, quarantine: dict, extras: dict) -> bool:
         # The common case in as few steps as possible; anything unusual goes through check().
@@ -1289,6 +1312,14 @@ def _ip(value):
         return ipaddress.ip_address(value.split("/", 1)[0])
     except ValueError:
         return value
+
+
+def _plaintext_of(token: bytes) -> bytes | None:
+    """A target token's plaintext under the project keyring (for the C comparison), or None."""
+    try:
+        return crypto.decrypt_bytes(token)
+    except (crypto.DecryptionError, UnicodeError, ValueError, TypeError):
+        return None
 
 
 def _project_plaintext(token) -> bytes | _Unreadable | None:
@@ -1598,27 +1629,32 @@ def _check_money(*, state: _State, sources: _SourceFiles, section: CheckSection)
             for name, col in spec.columns.items()
             if col.kind in _MONEY_KINDS and name in table.columns
         }
-        low, high = table.bounds
+        compared = []
         for model_field in model._meta.concrete_fields:
             if not isinstance(model_field, models.DecimalField) or model_field.decimal_places != 2:
                 continue
-            column = model_field.column
-            if column not in sources_of:
-                section.notes.append(f"{key}: {table.target_table}.{column} has no legacy source column")
+            if model_field.column not in sources_of:
+                section.notes.append(f"{key}: {table.target_table}.{model_field.column} has no legacy source column")
                 continue
-            source_column, kind = sources_of[column]
-            try:
-                source_cents, source_values = _source_money(sources, table, source_column, kind)
-            except ValueError as exc:
-                section.problems.append(f"{key}.{source_column}: {exc}")
-                continue
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT sum({_quote(column)}), count({_quote(column)}) FROM {_quote(table.target_table)} "  # noqa: S608
-                    "WHERE id BETWEEN %s AND %s",
-                    [low, high],
-                )
-                total, target_values = cursor.fetchone()
+            compared.append((model_field.column, *sources_of[model_field.column]))
+        if not compared:
+            continue
+        try:
+            source = _source_money(sources, table, [(name, kind) for _, name, kind in compared])
+        except ValueError as exc:
+            section.problems.append(f"{key}.{exc}")  # "column: what is wrong"
+            continue
+        low, high = table.bounds
+        sums = ", ".join(f"sum({_quote(column)}), count({_quote(column)})" for column, _, _ in compared)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {sums} FROM {_quote(table.target_table)} WHERE id BETWEEN %s AND %s",  # noqa: S608
+                [low, high],
+            )
+            target = cursor.fetchone()
+        for number, (column, source_column, _kind) in enumerate(compared):
+            source_cents, source_values = source[number]
+            total, target_values = target[2 * number], target[2 * number + 1]
             target_cents = int((total or Decimal(0)).scaleb(2))
             ok = source_cents == target_cents
             section.items.append(
@@ -1641,24 +1677,43 @@ def _check_money(*, state: _State, sources: _SourceFiles, section: CheckSection)
                 )
 
 
-def _source_money(sources: _SourceFiles, table: _Table, column: str, kind: str) -> tuple[int, int]:
-    """Cents and count of non-NULL values of one source money column, over the rows that belong in the target."""
+def _source_money(sources: _SourceFiles, table: _Table, columns: list[tuple[str, str]]) -> list[tuple[int, int]]:
+    """Cents and count of non-NULL values of source money columns, over the rows that belong in the target.
+
+    One pass over the table for all its columns; display amounts (text) are parsed here, the
+    others summed by SQLite.
+    """
     conn = sources.conn(table.source_file)
     keep = sources.keep(table)
-    quoted, name = _quote(column), _quote(table.source_table)
+    name = _quote(table.source_table)
     params = {"cutoff": sources.state.context.cache_cutoff_epoch}
-    if kind == "money":
-        query = f"SELECT sum(CAST(round({quoted} * 100) AS INTEGER)), count({quoted}) FROM {name} WHERE {keep}"  # noqa: S608
-    elif kind == "dollars":
-        query = f"SELECT sum({quoted} * 100), count({quoted}) FROM {name} WHERE {keep}"  # noqa: S608
-    else:
+    selected = []
+    for column, kind in columns:
+        quoted = _quote(column)
+        if kind == "money":
+            selected.append(f"sum(CAST(round({quoted} * 100) AS INTEGER)), count({quoted})")
+        elif kind == "dollars":
+            selected.append(f"sum({quoted} * 100), count({quoted})")
+        else:
+            selected.append(f"NULL, count({quoted})")
+    query = f"SELECT {', '.join(selected)} FROM {name} WHERE {keep}"  # noqa: S608
+    row = conn.execute(query, params).fetchone()
+    results = []
+    for number, (column, kind) in enumerate(columns):
+        if kind in ("money", "dollars"):
+            results.append((int(row[2 * number] or 0), row[2 * number + 1]))
+            continue
         total = count = 0
-        for (text,) in conn.execute(f"SELECT {quoted} FROM {name} WHERE {keep} AND {quoted} IS NOT NULL", params):  # noqa: S608
-            total += display_cents(text)
+        quoted = _quote(column)
+        query = f"SELECT {quoted} FROM {name} WHERE {keep} AND {quoted} IS NOT NULL"  # noqa: S608
+        for (text,) in conn.execute(query, params):
+            try:
+                total += display_cents(text)
+            except ValueError as exc:
+                raise ValueError(f"{column}: {exc}") from None
             count += 1
-        return total, count
-    total, count = conn.execute(query, params).fetchone()
-    return int(total or 0), count
+        results.append((total, count))
+    return results
 
 
 def display_cents(text) -> int:

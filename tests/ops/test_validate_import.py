@@ -209,6 +209,44 @@ def test_a_password_rehashed_by_a_sign_in_since_the_import_is_a_note_not_a_misma
     assert "mingus.db:users: 1 row(s): password changed by a sign-in since the import" in report.checks["rows"].notes
 
 
+def test_a_profile_encrypted_again_matches_and_one_whose_plaintext_changed_differs(db, legacy_dir):
+    from mingus import crypto
+
+    run_id = _import(legacy_dir)
+    low, high = ids.uuid_bounds("mingus.db", "encrypted_financial_profiles", 0, ids.ROWID_LIMIT - 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, encrypted_data FROM encrypted_financial_profiles "
+            "WHERE id BETWEEN %s AND %s ORDER BY id LIMIT 2",
+            [low, high],
+        )
+        (same_id, same_token), (changed_id, changed_token) = cursor.fetchall()
+        # A new token of the same plaintext (as a key rotation makes) is no difference; another plaintext is.
+        again = crypto.encrypt_bytes(crypto.decrypt_bytes(same_token))
+        altered = crypto.encrypt_bytes(crypto.decrypt_bytes(changed_token) + b" ")
+        cursor.execute("UPDATE encrypted_financial_profiles SET encrypted_data = %s WHERE id = %s", [again, same_id])
+        cursor.execute(
+            "UPDATE encrypted_financial_profiles SET encrypted_data = %s WHERE id = %s", [altered, changed_id]
+        )
+
+    report = validate_import(run_id=run_id, workers=1)
+
+    found = {(m.source_table, m.rowid, m.kind, m.column) for m in report.mismatches}
+    assert found == {("encrypted_financial_profiles", ids.rowid_of(changed_id), "differs", "encrypted_data")}
+
+
+def test_an_account_whose_email_policy_columns_changed_is_reported(db, legacy_dir):
+    run_id = _import(legacy_dir)
+    rowid = _first_imported_rowid("users", "mingus.db", "users")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE users SET legacy_email = 'someone@else.example' WHERE id = %s", [ids.user_uuid(rowid)])
+
+    report = validate_import(run_id=run_id, workers=1)
+
+    found = {(m.source_table, m.rowid, m.kind, m.column) for m in report.mismatches}
+    assert found == {("users", rowid, "differs", "legacy_email")}
+
+
 def test_a_placeholder_account_that_no_longer_looks_like_one_is_reported(db, legacy_dir):
     run_id = _import(legacy_dir)
     low, high = ids.uuid_bounds("mingus.db", "users", 0, ids.ROWID_LIMIT - 1)

@@ -30,7 +30,7 @@
 
 #include "mingus_json.h"
 
-#define ABI_VERSION 6
+#define ABI_VERSION 7
 
 /* Column kinds (mirrored in row_codec.py). */
 enum {
@@ -52,6 +52,8 @@ enum {
     K_DISPLAY_MONEY = 16, /* $1,234.56, -$12.00, ($12.00) natively; anything else as K_CALL */
     K_US_DATE = 17,       /* MM/DD/YYYY natively; anything else as K_CALL */
     K_DOLLARS = 18,       /* INTEGER whole dollars natively; anything else as K_CALL */
+    K_ROW = 19,           /* a Python conversion of the whole row (validation: the email policy's columns) */
+    K_PLAINTEXT = 20,     /* validation: a Fernet column as its plaintext, compared through plaintext_of */
 };
 
 /* PostgreSQL types a K_CALL result is encoded as. */
@@ -255,6 +257,10 @@ typedef struct {
     long long *inserted;        /* rowids the pump added, in order */
     Py_ssize_t ninserted, inserted_cap;
     MjBuffer json;              /* jsonb's text of a source JSON value, for comparisons */
+    /* the row being encoded, for K_ROW columns: its values and, once made, its tuple */
+    struct Value *row_values;
+    Py_ssize_t row_nvalues;
+    PyObject *row_tuple;
 } Encoder;
 
 static PyTypeObject EncoderType;
@@ -595,7 +601,7 @@ enum {
     V_OTHER,  /* any other Python object (bool, BadText, subclasses): native kinds decline it */
 };
 
-typedef struct {
+typedef struct Value {
     int type;
     long long i;
     double d;
@@ -701,6 +707,24 @@ value_release(Value *v)
     if (v->owned)
         Py_CLEAR(v->obj);
     v->owned = 0;
+}
+
+/* The row as the tuple sqlite3 makes: (rowid, col1, ...). */
+static PyObject *
+values_tuple(Value *values, Py_ssize_t n)
+{
+    PyObject *row = PyTuple_New(n);
+    if (row == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = value_object(&values[i]);
+        if (value == NULL) {
+            Py_DECREF(row);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(row, i, value);
+    }
+    return row;
 }
 
 /*
@@ -828,12 +852,25 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
         uuid_bytes(out, self->ns_high, self->ns_low, rowid);
         return field(self, out, 16) < 0 ? -1 : 1;
     }
+    if (col->kind == K_ROW) {
+        /* The conversion reads the whole row (the email policy's columns): made into a tuple once. */
+        if (self->row_tuple == NULL && (self->row_tuple = values_tuple(values, nvalues)) == NULL)
+            return -1;
+        PyObject *result = PyObject_CallOneArg(col->func, self->row_tuple);
+        if (result == NULL)
+            return -1;
+        int outcome = encode_call_result(self, col, result);
+        if (outcome == 1 && want_value)
+            *value_out = result == Py_None ? NULL : (Py_INCREF(result), result);
+        Py_DECREF(result);
+        return outcome;
+    }
     if (col->index >= nvalues) {
         PyErr_Format(PyExc_IndexError, "the row has no column %d", col->index);
         return -1;
     }
     Value *v = &values[col->index];
-    if (v->type == V_NULL && col->kind != K_CALL) {
+    if (v->type == V_NULL && col->kind != K_CALL && col->kind != K_PLAINTEXT) {
         if (col->not_null)
             return 0;
         return null_field(self) < 0 ? -1 : 1;
@@ -1245,6 +1282,30 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
         }
         goto python_conversion;
     }
+    case K_PLAINTEXT: {
+        /* Validation: the conversion gives the plaintext (bytes); compared with the target's through
+         * plaintext_of, since a token differs on every encryption. */
+        PyObject *value = value_object(v);
+        if (value == NULL)
+            return -1;
+        PyObject *result = PyObject_CallOneArg(col->func, value);
+        Py_DECREF(value);
+        if (result == NULL)
+            return -1;
+        int outcome;
+        if (result == Py_None)
+            outcome = col->not_null ? 0 : (null_field(self) < 0 ? -1 : 1);
+        else if (!PyBytes_CheckExact(result))
+            outcome = 0;
+        else
+            outcome = field(self, PyBytes_AS_STRING(result), PyBytes_GET_SIZE(result)) < 0 ? -1 : 1;
+        Py_DECREF(result);
+        if (outcome == 1 && want_value) {
+            PyErr_SetString(PyExc_RuntimeError, "a plaintext is never a key or checked value");
+            return -1;
+        }
+        return outcome;
+    }
     case K_CALL:
     python_conversion: {
         /* The Python step converts (raising TransformError for a bad value), C encodes. */
@@ -1415,6 +1476,8 @@ unique_key(Encoder *self, Py_ssize_t k, PyObject **slots, int *error)
  * A TransformError raised by a Python conversion declines the row: the Python path names it.
  * The row's unique keys are claimed (in ``seen``) only when it is added.
  */
+static int encode_row_columns(Encoder *self, Value *values, Py_ssize_t nvalues, uint64_t rowid, PyObject **duplicate);
+
 static int
 encode_row(Encoder *self, Value *values, Py_ssize_t nvalues, PyObject **duplicate)
 {
@@ -1422,7 +1485,14 @@ encode_row(Encoder *self, Value *values, Py_ssize_t nvalues, PyObject **duplicat
     if (nvalues < 1 || values[0].type != V_INT || values[0].i < 0 || values[0].i >= (1LL << 48))
         return DECLINED;
     uint64_t rowid = (uint64_t)values[0].i;
+    int outcome = encode_row_columns(self, values, nvalues, rowid, duplicate);
+    Py_CLEAR(self->row_tuple);
+    return outcome;
+}
 
+static int
+encode_row_columns(Encoder *self, Value *values, Py_ssize_t nvalues, uint64_t rowid, PyObject **duplicate)
+{
     Py_ssize_t start = self->len;
     if (ensure(self, 2) < 0)
         return -1;
@@ -1567,12 +1637,13 @@ Encoder_encode(Encoder *self, PyObject *row)
  * Whether the tuple just encoded at a[0..alen) (COPY format: int16 count, then int32 size and
  * data per field) is the target's tuple at b[0..blen): COPY format too, or with oids the format
  * of record_send (int32 count, then int32 type oid, int32 size and data per field). jsonb
- * fields whose texts differ go to json_equal(source text, target text). 1: the same; 0: look
- * closer (not "differs"); -1 with an exception set.
+ * fields whose texts differ are compared as jsonb prints them, else by json_equal(source text,
+ * target text); a plaintext field by plaintext_of(target token). 1: the same; 0: look closer
+ * (not "differs"); -1 with an exception set.
  */
 static int
 same_fields(Encoder *self, const unsigned char *a, Py_ssize_t alen, const unsigned char *b, Py_ssize_t blen, int oids,
-            PyObject *json_equal)
+            PyObject *json_equal, PyObject *plaintext_of)
 {
     Py_ssize_t ai = 2, bi = oids ? 4 : 2;
     if (alen < 2 || blen < bi)
@@ -1591,6 +1662,22 @@ same_fields(Encoder *self, const unsigned char *a, Py_ssize_t alen, const unsign
         Py_ssize_t an = asize < 0 ? 0 : asize, bn = bsize < 0 ? 0 : bsize;
         if (ai + an > alen || bi + bn > blen)
             return 0;
+        if (self->columns[i].kind == K_PLAINTEXT && asize >= 0 && bsize >= 0) {
+            /* The source's plaintext against the target token's, opened by plaintext_of (None: cannot). */
+            if (plaintext_of == NULL)
+                return 0;
+            PyObject *plain = PyObject_CallFunction(plaintext_of, "y#", b + bi, bn);
+            if (plain == NULL)
+                return -1;
+            int same = PyBytes_CheckExact(plain) && PyBytes_GET_SIZE(plain) == an &&
+                       memcmp(PyBytes_AS_STRING(plain), a + ai, an) == 0;
+            Py_DECREF(plain);
+            if (!same)
+                return 0;
+            ai += an;
+            bi += bn;
+            continue;
+        }
         if (asize != bsize || memcmp(a + ai, b + bi, an) != 0) {
             if (!(self->columns[i].kind == K_JSON && asize > 0 && bsize > 0 && a[ai] == 1 && b[bi] == 1))
                 return 0; /* jsonb's binary format: version 1, then the text */
@@ -1633,9 +1720,9 @@ same_fields(Encoder *self, const unsigned char *a, Py_ssize_t alen, const unsign
 static PyObject *
 Encoder_compare(Encoder *self, PyObject *args)
 {
-    PyObject *row, *json_equal, *duplicate;
+    PyObject *row, *json_equal, *duplicate, *plaintext_of = Py_None;
     Py_buffer target;
-    if (!PyArg_ParseTuple(args, "Oy*O", &row, &target, &json_equal))
+    if (!PyArg_ParseTuple(args, "Oy*O|O", &row, &target, &json_equal, &plaintext_of))
         return NULL;
     Py_ssize_t start = self->len;
     int outcome = encode_one(self, row, &duplicate);
@@ -1648,7 +1735,7 @@ Encoder_compare(Encoder *self, PyObject *args)
     int same = 0;
     if (outcome == ADDED)
         same = same_fields(self, (const unsigned char *)self->buf + start, self->len - start, target.buf, target.len,
-                           0, json_equal);
+                           0, json_equal, plaintext_of == Py_None ? NULL : plaintext_of);
     self->len = start;
     PyBuffer_Release(&target);
     if (same < 0)
@@ -1820,24 +1907,6 @@ row_values(Reader *self, Value *values, Py_ssize_t capacity)
         }
     }
     return width;
-}
-
-/* The row as the tuple sqlite3 makes: (rowid, col1, ...). */
-static PyObject *
-values_tuple(Value *values, Py_ssize_t n)
-{
-    PyObject *row = PyTuple_New(n);
-    if (row == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *value = value_object(&values[i]);
-        if (value == NULL) {
-            Py_DECREF(row);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(row, i, value);
-    }
-    return row;
 }
 
 static void
@@ -2034,6 +2103,10 @@ typedef struct {
     Reader *reader;
     PyObject *target;       /* bytes: record_send of each target row, one after another */
     PyObject *json_equal;   /* Python fallback for jsonb texts that differ, or NULL */
+    PyObject *plaintext_of; /* target token -> plaintext bytes (or None), for K_PLAINTEXT columns */
+    int keep_matched;       /* record the rowids that matched (a table whose extras Python checks) */
+    long long *matched_rowids;
+    Py_ssize_t nmatched_rowids, matched_cap;
     TargetRow *rows;
     Py_ssize_t nrows, next_row;
     long long *quarantined; /* sorted */
@@ -2144,11 +2217,16 @@ range_check_quarantined(RangeCheck *self, long long rowid)
 static int
 RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"encoder", "reader", "target", "quarantined", "json_equal", NULL};
-    PyObject *encoder, *reader, *target, *quarantined, *json_equal;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!OO", names, &EncoderType, &encoder, &ReaderType, &reader,
-                                     &PyBytes_Type, &target, &quarantined, &json_equal))
+    static char *names[] = {"encoder", "reader", "target", "quarantined", "json_equal", "plaintext_of",
+                            "keep_matched", NULL};
+    PyObject *encoder, *reader, *target, *quarantined, *json_equal, *plaintext_of = Py_None;
+    int keep_matched = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!OO|Op", names, &EncoderType, &encoder, &ReaderType, &reader,
+                                     &PyBytes_Type, &target, &quarantined, &json_equal, &plaintext_of, &keep_matched))
         return -1;
+    Py_XSETREF(self->plaintext_of, plaintext_of == Py_None ? NULL : (Py_INCREF(plaintext_of), plaintext_of));
+    self->keep_matched = keep_matched;
+    self->nmatched_rowids = 0;
     Py_INCREF(encoder);
     Py_XSETREF(self->encoder, (Encoder *)encoder);
     Py_INCREF(reader);
@@ -2251,7 +2329,7 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
             if (outcome == ADDED)
                 same = same_fields(encoder, (const unsigned char *)encoder->buf + start, encoder->len - start,
                                    (const unsigned char *)PyBytes_AS_STRING(self->target) + target->at, target->size,
-                                   1, self->json_equal);
+                                   1, self->json_equal, self->plaintext_of);
             encoder->len = start;
             if (outcome < 0 || same < 0) {
                 values_release(values, n);
@@ -2260,6 +2338,19 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
             if (same) {
                 self->matched++;
                 values_release(values, n);
+                if (self->keep_matched) {
+                    if (self->nmatched_rowids == self->matched_cap) {
+                        Py_ssize_t cap = self->matched_cap ? 2 * self->matched_cap : 1024;
+                        long long *grown = PyMem_Realloc(self->matched_rowids, cap * sizeof(long long));
+                        if (grown == NULL) {
+                            PyErr_NoMemory();
+                            return NULL;
+                        }
+                        self->matched_rowids = grown;
+                        self->matched_cap = cap;
+                    }
+                    self->matched_rowids[self->nmatched_rowids++] = rowid;
+                }
                 continue;
             }
         }
@@ -2283,9 +2374,26 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
     }
 }
 
+/* matched_rowids() -> the rowids that matched byte for byte, in order (with keep_matched) */
+static PyObject *
+RangeCheck_matched_rowids(RangeCheck *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *list = PyList_New(self->nmatched_rowids);
+    for (Py_ssize_t i = 0; list != NULL && i < self->nmatched_rowids; i++) {
+        PyObject *rowid = PyLong_FromLongLong(self->matched_rowids[i]);
+        if (rowid == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, rowid);
+    }
+    return list;
+}
+
 static void
 RangeCheck_dealloc(RangeCheck *self)
 {
+    Py_CLEAR(self->plaintext_of);
+    PyMem_Free(self->matched_rowids);
     Py_CLEAR(self->encoder);
     Py_CLEAR(self->reader);
     Py_CLEAR(self->target);
@@ -2303,6 +2411,8 @@ COUNTER_GETTER(RangeCheck, skipped, skipped)
 static PyMethodDef RangeCheck_methods[] = {
     {"next", (PyCFunction)RangeCheck_next, METH_NOARGS,
      "next() -> None, or (kind, rowid, source row or None, target tuple or None) for Python to look at"},
+    {"matched_rowids", (PyCFunction)RangeCheck_matched_rowids, METH_NOARGS,
+     "matched_rowids() -> the rowids that matched byte for byte (with keep_matched)"},
     {NULL},
 };
 
@@ -2453,6 +2563,7 @@ Encoder_dealloc(Encoder *self)
     PyMem_Free(self->buf);
     PyMem_Free(self->inserted);
     mj_buffer_free(&self->json);
+    Py_CLEAR(self->row_tuple);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -2614,7 +2725,8 @@ Encoder_init(Encoder *self, PyObject *args, PyObject *kwargs)
             PyErr_SetString(PyExc_TypeError, "a conversion column needs its 'func'");
             return -1;
         }
-        if (col->kind != K_ID && col->kind != K_CONST && (col->index < 1 || col->index >= MAX_VALUES)) {
+        if (col->kind != K_ID && col->kind != K_CONST && col->kind != K_ROW &&
+            (col->index < 1 || col->index >= MAX_VALUES)) {
             PyErr_SetString(PyExc_ValueError, "a column reads a source position from 1 on (row[0] is the rowid)");
             return -1;
         }
