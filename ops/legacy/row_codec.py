@@ -21,6 +21,7 @@ the Python path alone: the same results, about half the speed.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable
 from decimal import Decimal
@@ -344,11 +345,12 @@ class RowComparer:
         self._json_equal = json_equal
         self._plaintext_of = plaintext_of
 
-    def range_check(self, *, reader, target: bytes, quarantined, keep_matched: bool = False):
+    def range_check(self, *, reader, target: bytes, quarantined, keep_matched: bool = False, copy_format: bool = False):
         """A C loop over one rowid range: the reader's source rows against ``target``'s rows.
 
-        ``target`` is every target row of the range as ``record_send`` bytes, one
-        after another, in any order; ``quarantined`` the rowids of the range's
+        ``target`` is every target row of the range, one after another in any
+        order, as ``record_send`` bytes or (``copy_format``) binary COPY tuples
+        (:func:`read_copy`); ``quarantined`` the rowids of the range's
         quarantined rows. Its ``next()`` gives None at the end, or ``(RANGE_CHECK,
         rowid, source row, target COPY tuple or None)`` for a row to look at
         closely, or ``(RANGE_UNEXPECTED, rowid, None, target COPY tuple)``; rows
@@ -364,6 +366,7 @@ class RowComparer:
             json_equal=self._json_equal,
             plaintext_of=self._plaintext_of,
             keep_matched=keep_matched,
+            copy_format=copy_format,
         )
 
 
@@ -392,6 +395,39 @@ def build_comparer(
         expires=converter.expiry(),
     )
     return RowComparer(native, json_equal, plaintext_of)
+
+
+def read_copy(connection, query: str) -> bytes | None:
+    """The tuples of ``COPY ... TO STDOUT (FORMAT BINARY)`` on a psycopg connection, read in C.
+
+    PostgreSQL sends one message per row, and psycopg hands each to Python;
+    read here they cost no Python call. None when the libpq psycopg uses cannot
+    be told apart (the caller then reads another way). The connection must be
+    idle; it is idle again afterwards, whatever happens.
+    """
+    if not _libpq_bound():
+        return None
+    return _native.read_copy(connection.pgconn.pgconn_ptr, query.encode())
+
+
+@functools.cache
+def _libpq_bound() -> bool:
+    # psycopg loaded its libpq (bundled or the system's); C must call that very library, found
+    # among what this process has mapped. Two different ones, or none found: not here.
+    if _native is None:
+        return False
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = {line.split()[-1] for line in maps if "/libpq" in line and ".so" in line}
+    except OSError:
+        return False
+    if len(paths) != 1:
+        return False
+    try:
+        _native.bind_libpq(paths.pop())
+    except OSError:
+        return False
+    return True
 
 
 def split_rows(data: bytes, offset: int) -> tuple[list[tuple[int, bytes]], int, bool]:

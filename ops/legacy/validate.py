@@ -811,25 +811,34 @@ def _target_tuples(checker: _TableChecker, lower: uuid.UUID, upper: uuid.UUID) -
     return tuples
 
 
-def _target_records(checker: _TableChecker, low: int, high: int) -> bytes:
-    """Every target row of the unit's UUID range as ``record_send`` bytes, one after another.
+def _target_records(checker: _TableChecker, low: int, high: int) -> tuple[bytes, bool]:
+    """Every target row of the unit's UUID range, one after another: ``(data, as COPY tuples)``.
 
-    One value for the whole range: the C loop reads it without a Python object per row (a
-    binary COPY would hand each row to Python as a message of its own).
+    A binary COPY read in C (``row_codec.read_copy``), or else one
+    ``string_agg(record_send(...))`` value: either way no Python object per row.
     """
     if high < 0 or low >= ids.ROWID_LIMIT:
-        return b""
+        return b"", True
     table = checker.table
     lower, upper = ids.uuid_bounds(table.source_file, table.source_table, max(low, 0), min(high, ids.ROWID_LIMIT - 1))
+    columns = psycopg.sql.SQL(checker.copy_list)
+    target = psycopg.sql.Identifier(checker.target_name)
+    connection.ensure_connection()
+    conn = connection.connection
+    copy = psycopg.sql.SQL(
+        "COPY (SELECT {columns} FROM {target} WHERE id BETWEEN {lower} AND {upper}) TO STDOUT (FORMAT BINARY)"
+    ).format(columns=columns, target=target, lower=psycopg.sql.Literal(lower), upper=psycopg.sql.Literal(upper))
+    data = row_codec.read_copy(conn, copy.as_string(conn))
+    if data is not None:
+        return data, True
     query = psycopg.sql.SQL(
         "SELECT string_agg(record_send(t), ''::bytea) "
         "FROM (SELECT {columns} FROM {target} WHERE id BETWEEN %s AND %s) t"
-    ).format(columns=psycopg.sql.SQL(checker.copy_list), target=psycopg.sql.Identifier(checker.target_name))
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    ).format(columns=columns, target=target)
+    with psycopg.Cursor(conn) as cursor:
         cursor.execute(query, [lower, upper], binary=True)
         data = cursor.fetchone()[0]
-    return bytes(data) if data is not None else b""
+    return (bytes(data) if data is not None else b""), False
 
 
 def _tuple_loader(pg_types: list[str], uuids: set[int], jsons: set[int]) -> Callable[[bytes], tuple]:
@@ -1044,11 +1053,15 @@ class _KnownTableChecker(_TableChecker):
     def check_range(self, low: int, high: int, quarantine: dict, extras: dict, outcome: _UnitOutcome) -> None:
         """The unit's rows through the C loop (``RowComparer.range_check``): only unusual rows reach Python."""
         table = self.table
-        target = _target_records(self, low, high)
+        target, copy_format = _target_records(self, low, high)
         where = {"path": _STATE.snapshot[table.source_file], "table": table.source_table, "columns": table.columns}
         with open_reader(**where, first=low, last=high) as reader:
             check = self.comparer.range_check(
-                reader=reader, target=target, quarantined=list(quarantine), keep_matched=self.has_extras
+                reader=reader,
+                target=target,
+                quarantined=list(quarantine),
+                keep_matched=self.has_extras,
+                copy_format=copy_format,
             )
             while (item := check.next()) is not None:
                 kind, rowid, row, target_row = item

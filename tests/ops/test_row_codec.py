@@ -554,6 +554,32 @@ def _split_two(data: bytes):
     return first, _split(data[at:])
 
 
+# ---- a binary COPY read in C ---------------------------------------------------------------------------------
+
+
+def test_a_binary_copy_read_in_c_gives_psycopgs_tuples_and_leaves_the_connection_usable(db):
+    from django.db import connection
+
+    connection.ensure_connection()
+    conn = connection.connection
+    query = (
+        "COPY (SELECT g, 'ü' || g::text, g * 1.5, CASE WHEN g % 3 = 0 THEN NULL ELSE now() END "
+        "FROM generate_series(1, 5000) g) TO STDOUT (FORMAT BINARY)"
+    )
+    data = row_codec.read_copy(conn, query)
+    assert data is not None, "the libpq psycopg loaded was not found"
+    with conn.cursor() as cursor, cursor.copy(query) as copy:
+        expected = b"".join(bytes(block) for block in copy)
+    assert data == expected[len(row_codec.SIGNATURE) : -len(row_codec.TRAILER)]
+    assert conn.execute("SELECT 41 + 1").fetchone() == (42,)
+
+    # (a savepoint, as the test runs in a transaction; the validator's connection is in autocommit)
+    with pytest.raises(OSError, match="no_such_table"), conn.transaction():
+        row_codec.read_copy(conn, "COPY (SELECT * FROM no_such_table) TO STDOUT (FORMAT BINARY)")
+    assert conn.execute("SELECT 1").fetchone() == (1,)  # the failure left the connection idle
+    assert row_codec.read_copy(conn, "COPY (SELECT 1 WHERE false) TO STDOUT (FORMAT BINARY)") == b""
+
+
 # ---- the snapshot reader -----------------------------------------------------------------------------------
 
 

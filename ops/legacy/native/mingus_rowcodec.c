@@ -22,6 +22,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -2112,6 +2113,7 @@ typedef struct {
     long long *quarantined; /* sorted */
     Py_ssize_t nquarantined;
     int held;               /* the reader's current row is read but not yet settled */
+    int copy_format;        /* target rows as binary COPY tuples (else record_send values) */
     Py_ssize_t source_rows, target_rows, matched, skipped;
 } RangeCheck;
 
@@ -2145,17 +2147,20 @@ range_check_index(RangeCheck *self)
 {
     const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(self->target);
     Py_ssize_t size = PyBytes_GET_SIZE(self->target), at = 0, cap = 0;
+    /* record_send: int32 count, then per field int32 oid, int32 size, data; COPY: int16 count,
+     * then per field int32 size, data. */
+    Py_ssize_t head = self->copy_format ? 2 : 4, per_field = self->copy_format ? 4 : 8;
     while (at < size) {
-        if (at + 4 > size)
+        if (at + head > size)
             goto truncated;
-        int32_t count = get32s(p + at);
-        Py_ssize_t end = at + 4;
+        int32_t count = self->copy_format ? (int16_t)(p[at] << 8 | p[at + 1]) : get32s(p + at);
+        Py_ssize_t end = at + head;
         long long rowid = -1;
         for (int32_t i = 0; i < count; i++) {
-            if (end + 8 > size)
+            if (end + per_field > size)
                 goto truncated;
-            int32_t n = get32s(p + end + 4);
-            end += 8;
+            int32_t n = get32s(p + end + per_field - 4);
+            end += per_field;
             if (n > 0 && end + n > size)
                 goto truncated;
             if (i == 0 && n == 16)
@@ -2188,6 +2193,8 @@ static PyObject *
 target_as_copy_tuple(RangeCheck *self, TargetRow *row)
 {
     const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(self->target) + row->at;
+    if (self->copy_format)
+        return PyBytes_FromStringAndSize((const char *)p, row->size);
     int32_t count = get32s(p);
     PyObject *out = PyBytes_FromStringAndSize(NULL, row->size - 2 - 4 * (Py_ssize_t)count);
     if (out == NULL)
@@ -2213,17 +2220,19 @@ range_check_quarantined(RangeCheck *self, long long rowid)
            bsearch(&rowid, self->quarantined, self->nquarantined, sizeof(long long), compare_rowids) != NULL;
 }
 
-/* RangeCheck(encoder, reader, target, quarantined, json_equal) */
+/* RangeCheck(encoder, reader, target, quarantined, json_equal, plaintext_of, keep_matched, copy_format) */
 static int
 RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"encoder", "reader", "target", "quarantined", "json_equal", "plaintext_of",
-                            "keep_matched", NULL};
+                            "keep_matched", "copy_format", NULL};
     PyObject *encoder, *reader, *target, *quarantined, *json_equal, *plaintext_of = Py_None;
-    int keep_matched = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!OO|Op", names, &EncoderType, &encoder, &ReaderType, &reader,
-                                     &PyBytes_Type, &target, &quarantined, &json_equal, &plaintext_of, &keep_matched))
+    int keep_matched = 0, copy_format = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!OO|Opp", names, &EncoderType, &encoder, &ReaderType,
+                                     &reader, &PyBytes_Type, &target, &quarantined, &json_equal, &plaintext_of,
+                                     &keep_matched, &copy_format))
         return -1;
+    self->copy_format = copy_format;
     Py_XSETREF(self->plaintext_of, plaintext_of == Py_None ? NULL : (Py_INCREF(plaintext_of), plaintext_of));
     self->keep_matched = keep_matched;
     self->nmatched_rowids = 0;
@@ -2329,7 +2338,7 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
             if (outcome == ADDED)
                 same = same_fields(encoder, (const unsigned char *)encoder->buf + start, encoder->len - start,
                                    (const unsigned char *)PyBytes_AS_STRING(self->target) + target->at, target->size,
-                                   1, self->json_equal, self->plaintext_of);
+                                   !self->copy_format, self->json_equal, self->plaintext_of);
             encoder->len = start;
             if (outcome < 0 || same < 0) {
                 values_release(values, n);
@@ -2436,6 +2445,165 @@ static PyTypeObject RangeCheckType = {
     .tp_getset = RangeCheck_getset,
 };
 #endif /* MINGUS_NO_SQLITE */
+
+/* ---- libpq: a binary COPY TO read in C, on the connection psycopg made ------------------------------ */
+
+/* The few libpq entry points used, bound at run time (bind_libpq) to the very library psycopg
+ * loaded: a PGconn must only ever meet the libpq that made it. Their signatures and the status
+ * numbers are libpq's stable ABI. */
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+#define PGRES_COMMAND_OK 1
+#define PGRES_COPY_OUT 3
+static PGresult *(*pq_exec)(PGconn *, const char *);
+static int (*pq_result_status)(const PGresult *);
+static char *(*pq_result_error_message)(const PGresult *);
+static void (*pq_clear)(PGresult *);
+static int (*pq_get_copy_data)(PGconn *, char **, int);
+static PGresult *(*pq_get_result)(PGconn *);
+static char *(*pq_error_message)(const PGconn *);
+static void (*pq_freemem)(void *);
+
+/* bind_libpq(path): path of the libpq already loaded in this process (by psycopg) */
+static PyObject *
+bind_libpq(PyObject *module, PyObject *arg)
+{
+    const char *path = PyUnicode_AsUTF8(arg);
+    if (path == NULL)
+        return NULL;
+    void *handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    if (handle == NULL) {
+        PyErr_Format(PyExc_OSError, "libpq %s is not loaded in this process", path);
+        return NULL;
+    }
+    void *found[8] = {dlsym(handle, "PQexec"),         dlsym(handle, "PQresultStatus"),
+                      dlsym(handle, "PQresultErrorMessage"), dlsym(handle, "PQclear"),
+                      dlsym(handle, "PQgetCopyData"),  dlsym(handle, "PQgetResult"),
+                      dlsym(handle, "PQerrorMessage"), dlsym(handle, "PQfreemem")};
+    for (int i = 0; i < 8; i++)
+        if (found[i] == NULL) {
+            PyErr_Format(PyExc_OSError, "%s lacks a libpq function", path);
+            return NULL;
+        }
+    pq_exec = (PGresult * (*)(PGconn *, const char *)) found[0];
+    pq_result_status = (int (*)(const PGresult *))found[1];
+    pq_result_error_message = (char *(*)(const PGresult *))found[2];
+    pq_clear = (void (*)(PGresult *))found[3];
+    pq_get_copy_data = (int (*)(PGconn *, char **, int))found[4];
+    pq_get_result = (PGresult * (*)(PGconn *)) found[5];
+    pq_error_message = (char *(*)(const PGconn *))found[6];
+    pq_freemem = (void (*)(void *))found[7];
+    Py_RETURN_NONE;
+}
+
+/* Every result left on the connection read and cleared: the first failure's message, or NULL. */
+static char *
+drain_results(PGconn *conn, char *error, size_t size)
+{
+    PGresult *result;
+    char *failed = NULL;
+    while ((result = pq_get_result(conn)) != NULL) {
+        if (pq_result_status(result) != PGRES_COMMAND_OK && failed == NULL) {
+            snprintf(error, size, "%s", pq_result_error_message(result));
+            failed = error;
+        }
+        pq_clear(result);
+    }
+    return failed;
+}
+
+/*
+ * read_copy(pgconn_ptr, query) -> bytes: the tuples of a binary COPY ... TO STDOUT, one after
+ * another, without the header and trailer. pgconn_ptr is psycopg's connection.pgconn.pgconn_ptr:
+ * the statement runs on that connection (in blocking mode, which PQexec always is), which is idle
+ * again when this returns, error or not. PostgreSQL sends one message per row; reading them here
+ * spares Python a call per row.
+ */
+static PyObject *
+read_copy(PyObject *module, PyObject *args)
+{
+    unsigned long long pointer;
+    const char *query;
+    if (!PyArg_ParseTuple(args, "Ky", &pointer, &query))
+        return NULL;
+    if (pq_exec == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "bind_libpq() was not called");
+        return NULL;
+    }
+    PGconn *conn = (PGconn *)(uintptr_t)pointer;
+    char error[512] = "";
+    char *failed = NULL;
+    char *out = NULL;
+    Py_ssize_t len = 0, cap = 0, skip = 19; /* PGCOPY signature (11), flags (4), header extension (4) */
+    int done = 0, memory = 0;
+    Py_BEGIN_ALLOW_THREADS
+    PGresult *result = pq_exec(conn, query);
+    if (result == NULL || pq_result_status(result) != PGRES_COPY_OUT) {
+        snprintf(error, sizeof error, "%s", result ? pq_result_error_message(result) : pq_error_message(conn));
+        failed = error;
+        if (result)
+            pq_clear(result);
+        drain_results(conn, error + strlen(error), sizeof error - strlen(error));
+    }
+    else {
+        pq_clear(result);
+        for (;;) {
+            char *buffer = NULL;
+            int n = pq_get_copy_data(conn, &buffer, 0);
+            if (n == -1)
+                break;
+            if (n < 0) {
+                snprintf(error, sizeof error, "%s", pq_error_message(conn));
+                failed = error;
+                break;
+            }
+            Py_ssize_t at = 0;
+            if (skip) {
+                at = n < skip ? n : skip;
+                skip -= at;
+            }
+            if (!memory && !done && n - at > 0) {
+                if (len + (n - at) > cap) {
+                    Py_ssize_t grown_cap = cap ? 2 * cap : 1 << 20;
+                    while (grown_cap < len + (n - at))
+                        grown_cap *= 2;
+                    char *grown = PyMem_RawRealloc(out, grown_cap);
+                    if (grown == NULL)
+                        memory = 1;
+                    else {
+                        out = grown;
+                        cap = grown_cap;
+                    }
+                }
+                if (!memory) {
+                    memcpy(out + len, buffer + at, n - at);
+                    len += n - at;
+                }
+            }
+            pq_freemem(buffer);
+        }
+        char *late = drain_results(conn, error, sizeof error);
+        if (failed == NULL)
+            failed = late;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed != NULL || memory) {
+        PyMem_RawFree(out);
+        if (memory)
+            return PyErr_NoMemory();
+        PyErr_Format(PyExc_OSError, "COPY failed: %s", failed);
+        return NULL;
+    }
+    /* The trailer (-1 as int16) is the last two bytes of the stream. */
+    if (len < 2 || (unsigned char)out[len - 2] != 0xFF || (unsigned char)out[len - 1] != 0xFF) {
+        PyMem_RawFree(out);
+        PyErr_SetString(PyExc_OSError, "COPY ended without its trailer");
+        return NULL;
+    }
+    PyObject *data = PyBytes_FromStringAndSize(out, len - 2);
+    PyMem_RawFree(out);
+    return data;
+}
 
 /*
  * split_rows(data, offset) -> (rows, offset, done): the complete tuples of a binary COPY TO
@@ -2808,6 +2976,8 @@ static PyTypeObject EncoderType = {
 
 static PyMethodDef module_methods[] = {
     {"split_rows", split_rows, METH_VARARGS, "split_rows(data, offset) -> ([(rowid, tuple bytes)], offset, done)"},
+    {"bind_libpq", bind_libpq, METH_O, "bind_libpq(path): use the libpq at path, already loaded by psycopg"},
+    {"read_copy", read_copy, METH_VARARGS, "read_copy(pgconn_ptr, query) -> the tuples of a binary COPY TO"},
     {NULL},
 };
 
