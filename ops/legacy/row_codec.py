@@ -345,7 +345,9 @@ class RowComparer:
         self._json_equal = json_equal
         self._plaintext_of = plaintext_of
 
-    def range_check(self, *, reader, target: bytes, quarantined, keep_matched: bool = False, copy_format: bool = False):
+    def range_check(
+        self, *, reader, target: bytes, quarantined, keep_matched=False, copy_format=False, references=None
+    ):
         """A C loop over one rowid range: the reader's source rows against ``target``'s rows.
 
         ``target`` is every target row of the range, one after another in any
@@ -357,6 +359,9 @@ class RowComparer:
         equal byte for byte are only counted (``matched``, and ``skipped`` for
         expired cache rows with no target row), as are ``source_rows`` and
         ``target_rows``; with ``keep_matched``, ``matched_rowids()`` lists them.
+        ``references`` lists ``(target field position, IdSet of the parent's
+        ids)``; ``dangling()`` then says, for each, how many target rows of the
+        range hold a value that is no parent's id.
         """
         return _native.RangeCheck(
             encoder=self._native,
@@ -367,6 +372,7 @@ class RowComparer:
             plaintext_of=self._plaintext_of,
             keep_matched=keep_matched,
             copy_format=copy_format,
+            references=references,
         )
 
 
@@ -428,6 +434,11 @@ def _libpq_bound() -> bool:
     except OSError:
         return False
     return True
+
+
+def id_set_from_copy(data: bytes):
+    """The UUIDs of binary COPY tuples of one uuid column (:func:`read_copy`) as an IdSet."""
+    return _native.idset_from_copy(data)
 
 
 def split_rows(data: bytes, offset: int) -> tuple[list[tuple[int, bytes]], int, bool]:

@@ -470,6 +470,7 @@ def _run_checks(
     global _STATE
     _STATE = state
     _CHECKERS.clear()
+    _PARENT_IDS.clear()  # a process may validate more than once (a task worker): ids of this run only
     units = [(key, low, high) for key, table in state.tables.items() for low, high in table.units()]
     # Costliest units first, so the last ones to finish are cheap.
     units.sort(key=lambda unit: -_unit_cost(state.tables[unit[0]]))
@@ -498,6 +499,11 @@ def _run_checks(
     collector.finish(checks["rows"])
     timings["rows"] = time.monotonic() - rows_started
     checks["rows"].seconds = timings["rows"]
+    progress("phase", {"name": "references"})
+    started = time.monotonic()
+    _check_references(state=state, section=checks["references"], totals=collector.totals)
+    checks["references"].seconds = timings["references"] = time.monotonic() - started
+    progress("check", {"name": "references", "ok": checks["references"].ok, "problems": checks["references"].problems})
     return collector.examples()
 
 
@@ -523,10 +529,10 @@ def _aggregate_checks(*, state: _State, checks: dict[str, CheckSection], progres
     timings["orphans"] = time.monotonic() - started
     sources = _SourceFiles(state=state)
     try:
+        # References are checked with the rows (see _check_references), once every unit is in.
         for name, function in (
             ("sources", _check_sources),
             ("counts", _check_counts),
-            ("references", _check_references),
             ("money", _check_money),
             ("queries", _check_queries),
         ):
@@ -552,7 +558,7 @@ class _RowCollector:
     def add(self, outcome: _UnitOutcome) -> None:
         total = self.totals.get(outcome.key)
         if total is None:
-            total = self.totals[outcome.key] = _UnitOutcome(key=outcome.key)
+            total = self.totals[outcome.key] = _UnitOutcome(key=outcome.key, references_checked=True)
         total.merge(outcome)
         self.samples.setdefault(outcome.key, []).extend(outcome.examples)
         self.pending[outcome.key] -= 1
@@ -658,6 +664,10 @@ class _UnitOutcome:
     quarantined: int = 0
     skipped: int = 0
     placeholder_rowids: list[int] = field(default_factory=list)
+    # References to no parent row, by target column, as the C loop counted them over the unit's
+    # target rows; references_checked is False for a unit checked another way.
+    dangling: Counter = field(default_factory=Counter)
+    references_checked: bool = False
     findings: Counter = field(default_factory=Counter)
     columns: Counter = field(default_factory=Counter)
     notes: Counter = field(default_factory=Counter)
@@ -678,6 +688,8 @@ class _UnitOutcome:
         for name in ("source_rows", "target_rows", "compared", "matched", "quarantined", "skipped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.placeholder_rowids.extend(other.placeholder_rowids)
+        self.dangling.update(other.dangling)
+        self.references_checked = self.references_checked and other.references_checked
         self.findings.update(other.findings)
         self.columns.update(other.columns)
         self.notes.update(other.notes)
@@ -809,6 +821,22 @@ def _target_tuples(checker: _TableChecker, lower: uuid.UUID, upper: uuid.UUID) -
     if not done:
         raise CannotValidate(f"the COPY of {checker.target_name} ended without its trailer")
     return tuples
+
+
+# Parent tables' ids, per worker process: {table: IdSet}. A unit's target rows are checked against
+# them in C; the parents are complete (the import is over), and nothing here writes to them.
+_PARENT_IDS: dict[str, object] = {}
+
+
+def _parent_ids(table: str):
+    """The ids of every row of ``table``, as an IdSet, or None when they cannot be read in C."""
+    if table not in _PARENT_IDS:
+        connection.ensure_connection()
+        conn = connection.connection
+        query = psycopg.sql.SQL("COPY (SELECT id FROM {} WHERE id IS NOT NULL) TO STDOUT (FORMAT BINARY)")
+        data = row_codec.read_copy(conn, query.format(psycopg.sql.Identifier(table)).as_string(conn))
+        _PARENT_IDS[table] = row_codec.id_set_from_copy(data) if data is not None else None
+    return _PARENT_IDS[table]
 
 
 def _target_records(checker: _TableChecker, low: int, high: int) -> tuple[bytes, bool]:
@@ -1007,6 +1035,14 @@ class _KnownTableChecker(_TableChecker):
         compared = [casts[c].format(_quote(c)) if c in casts else _quote(c) for c in self.target_columns]
         self.select_list = ['"id"', *compared]
         self.expiring = table.expires_column is not None
+        # (target position, column, parent table): foreign keys, and audit_logs.user_id (a plain UUID).
+        self.references = [
+            (index[f.column], f.column, f.related_model._meta.db_table)
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.target_field.column == "id" and f.column in index
+        ]
+        if table.key == "mingus.db:audit_logs" and "user_id" in index:
+            self.references.append((index["user_id"], "user_id", "users"))
         self.simple = not (self.json or self.inet or self.fernet)
         self.quick = self.simple and not self.has_extras
         # With the compiled encoder, target rows come as binary tuples and most rows are checked byte
@@ -1056,12 +1092,14 @@ class _KnownTableChecker(_TableChecker):
         target, copy_format = _target_records(self, low, high)
         where = {"path": _STATE.snapshot[table.source_file], "table": table.source_table, "columns": table.columns}
         with open_reader(**where, first=low, last=high) as reader:
+            references = self._reference_parents() if copy_format else None
             check = self.comparer.range_check(
                 reader=reader,
                 target=target,
                 quarantined=list(quarantine),
                 keep_matched=self.has_extras,
                 copy_format=copy_format,
+                references=[(position, parents) for (position, *_), parents in references] if references else None,
             )
             while (item := check.next()) is not None:
                 kind, rowid, row, target_row = item
@@ -1080,8 +1118,22 @@ class _KnownTableChecker(_TableChecker):
         outcome.skipped += check.skipped
         outcome.source_rows += check.source_rows
         outcome.target_rows += check.target_rows
+        if references is not None:
+            for ((_position, column, _parent), _parents), count in zip(references, check.dangling(), strict=True):
+                outcome.dangling[column] += count
+            outcome.references_checked = True
         if self.has_extras:
             self._check_matched_extras(check.matched_rowids(), extras, outcome)
+
+    def _reference_parents(self) -> list[tuple[tuple[int, str, str], object]] | None:
+        """Each reference with the ids of its parent table (read once per process), or None."""
+        found = []
+        for reference in self.references:
+            parents = _parent_ids(reference[2])
+            if parents is None:
+                return None
+            found.append((reference, parents))
+        return found
 
     def _check_matched_extras(self, rowids: list[int], extras: dict, outcome: _UnitOutcome) -> None:
         """The kept extras of rows whose columns matched in C (the rest were checked with their rows)."""
@@ -1569,10 +1621,18 @@ def _chunk_differences(key: str, item: dict, chunk: dict | None) -> list[str]:
     return problems
 
 
-def _check_references(*, state: _State, sources: _SourceFiles, section: CheckSection) -> None:
+def _check_references(*, state: _State, section: CheckSection, totals: dict[str, _UnitOutcome]) -> None:
+    """No reference points to a missing row.
+
+    The C row check counts them over every target row of every unit against
+    the parent's ids (``dangling``); a table any unit of which was checked
+    another way is counted here in SQL instead.
+    """
     for key, table in state.tables.items():
         if table.mapping is None:
             continue
+        total = totals.get(key)
+        counted = total is not None and total.references_checked
         model = apps.get_model(table.mapping.model)
         low, high = table.bounds
         for model_field in model._meta.concrete_fields:
@@ -1580,9 +1640,12 @@ def _check_references(*, state: _State, sources: _SourceFiles, section: CheckSec
                 continue
             parent = model_field.related_model._meta
             parent_column = model_field.target_field.column
-            dangling = _count_dangling(
-                table.target_table, model_field.column, parent.db_table, parent_column, low, high
-            )
+            if counted and parent_column == "id":
+                dangling = total.dangling[model_field.column]
+            else:
+                dangling = _count_dangling(
+                    table.target_table, model_field.column, parent.db_table, parent_column, low, high
+                )
             section.items.append(
                 {
                     "table": key,
@@ -1599,7 +1662,10 @@ def _check_references(*, state: _State, sources: _SourceFiles, section: CheckSec
                 )
         if key == "mingus.db:audit_logs":
             # A plain UUID by design (entries about deleted users keep their subject): reported, not a failure.
-            dangling = _count_dangling(table.target_table, "user_id", "users", "id", low, high)
+            if counted:
+                dangling = total.dangling["user_id"]
+            else:
+                dangling = _count_dangling(table.target_table, "user_id", "users", "id", low, high)
             if dangling:
                 section.notes.append(f"{key}: {dangling} legacy audit entries name a user that no longer exists")
     extras = LegacyExtra._meta.db_table

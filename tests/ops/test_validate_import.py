@@ -194,6 +194,31 @@ def test_a_reference_pointing_nowhere_is_counted(as_superuser, legacy_dir):
     assert not report.checks["references"].ok
 
 
+def test_references_are_counted_with_the_rows_in_c_and_in_sql_alike(as_superuser, legacy_dir, monkeypatch):
+    from ops.legacy import validate
+
+    run_id = _import(legacy_dir)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "UPDATE daily_cashflow SET user_id = %s WHERE id IN (SELECT id FROM daily_cashflow ORDER BY id LIMIT 3)",
+            [ids.user_uuid(10**9)],
+        )
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    in_sql = []
+    count_in_sql = validate._count_dangling
+    monkeypatch.setattr(validate, "_count_dangling", lambda *args: in_sql.append(args[:2]) or count_in_sql(*args))
+
+    with_rows = validate_import(run_id=run_id, workers=1).checks["references"]
+    assert in_sql == []  # every table's rows were read by the C loop, which counted its references
+    monkeypatch.setattr(validate.row_codec, "read_copy", lambda connection, query: None)  # no C reading
+    apart = validate_import(run_id=run_id, workers=1).checks["references"]
+
+    assert ("daily_cashflow", "user_id") in in_sql
+    assert with_rows.items == apart.items
+    assert {i["column"]: i["dangling"] for i in with_rows.items}["daily_cashflow.user_id"] == 3
+
+
 def test_a_password_rehashed_by_a_sign_in_since_the_import_is_a_note_not_a_mismatch(db, legacy_dir):
     run_id = _import(legacy_dir)
     rowid = _first_imported_rowid("users", "mingus.db", "users")

@@ -2114,6 +2114,12 @@ typedef struct {
     Py_ssize_t nquarantined;
     int held;               /* the reader's current row is read but not yet settled */
     int copy_format;        /* target rows as binary COPY tuples (else record_send values) */
+    /* references: target field positions whose UUIDs must be ids of a parent (IdSet), and how
+     * many target rows of the range point to none */
+    Py_ssize_t nreferences;
+    int reference_fields[16];
+    IdSet *reference_parents[16];
+    Py_ssize_t dangling[16];
     Py_ssize_t source_rows, target_rows, matched, skipped;
 } RangeCheck;
 
@@ -2220,19 +2226,70 @@ range_check_quarantined(RangeCheck *self, long long rowid)
            bsearch(&rowid, self->quarantined, self->nquarantined, sizeof(long long), compare_rowids) != NULL;
 }
 
-/* RangeCheck(encoder, reader, target, quarantined, json_equal, plaintext_of, keep_matched, copy_format) */
+/* Counts the row's references that point to no parent row. */
+static void
+count_dangling(RangeCheck *self, TargetRow *row)
+{
+    if (self->nreferences == 0)
+        return;
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(self->target) + row->at;
+    Py_ssize_t head = self->copy_format ? 2 : 4, per_field = self->copy_format ? 4 : 8;
+    int32_t count = self->copy_format ? (int16_t)(p[0] << 8 | p[1]) : get32s(p);
+    Py_ssize_t at = head;
+    for (int32_t i = 0; i < count; i++) {
+        int32_t n = get32s(p + at + per_field - 4);
+        at += per_field;
+        for (Py_ssize_t r = 0; r < self->nreferences; r++)
+            if (self->reference_fields[r] == i && n == 16 &&
+                !idset_contains(self->reference_parents[r], get64(p + at), get64(p + at + 8)))
+                self->dangling[r]++;
+        if (n > 0)
+            at += n;
+    }
+}
+
+/* RangeCheck(encoder, reader, target, quarantined, json_equal, plaintext_of, keep_matched, copy_format,
+ * references) */
 static int
 RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"encoder", "reader", "target", "quarantined", "json_equal", "plaintext_of",
-                            "keep_matched", "copy_format", NULL};
-    PyObject *encoder, *reader, *target, *quarantined, *json_equal, *plaintext_of = Py_None;
+                            "keep_matched", "copy_format", "references", NULL};
+    PyObject *encoder, *reader, *target, *quarantined, *json_equal, *plaintext_of = Py_None, *references = Py_None;
     int keep_matched = 0, copy_format = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!OO|Opp", names, &EncoderType, &encoder, &ReaderType,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!OO|OppO", names, &EncoderType, &encoder, &ReaderType,
                                      &reader, &PyBytes_Type, &target, &quarantined, &json_equal, &plaintext_of,
-                                     &keep_matched, &copy_format))
+                                     &keep_matched, &copy_format, &references))
         return -1;
     self->copy_format = copy_format;
+    for (Py_ssize_t r = 0; r < self->nreferences; r++)
+        Py_CLEAR(self->reference_parents[r]);
+    self->nreferences = 0;
+    if (references != Py_None) {
+        /* a list of (target field position, IdSet of the parent's ids) */
+        PyObject *items = PySequence_List(references);
+        if (items == NULL)
+            return -1;
+        if (PyList_GET_SIZE(items) > 16) {
+            Py_DECREF(items);
+            PyErr_SetString(PyExc_ValueError, "at most 16 references");
+            return -1;
+        }
+        for (Py_ssize_t r = 0; r < PyList_GET_SIZE(items); r++) {
+            int position;
+            PyObject *parents;
+            if (!PyArg_ParseTuple(PyList_GET_ITEM(items, r), "iO!", &position, &IdSetType, &parents)) {
+                Py_DECREF(items);
+                return -1;
+            }
+            Py_INCREF(parents);
+            self->reference_fields[r] = position;
+            self->reference_parents[r] = (IdSet *)parents;
+            self->dangling[r] = 0;
+            self->nreferences = r + 1;
+        }
+        Py_DECREF(items);
+    }
     Py_XSETREF(self->plaintext_of, plaintext_of == Py_None ? NULL : (Py_INCREF(plaintext_of), plaintext_of));
     self->keep_matched = keep_matched;
     self->nmatched_rowids = 0;
@@ -2297,6 +2354,7 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
                     Py_RETURN_NONE;
                 TargetRow *left = &self->rows[self->next_row++];
                 self->target_rows++;
+                count_dangling(self, left);
                 PyObject *target = target_as_copy_tuple(self, left);
                 if (target == NULL)
                     return NULL;
@@ -2316,6 +2374,7 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
             values_release(values, n);
             self->next_row++;
             self->target_rows++;
+            count_dangling(self, pending);
             PyObject *target = target_as_copy_tuple(self, pending);
             if (target == NULL)
                 return NULL;
@@ -2326,6 +2385,7 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
         if (target != NULL) {
             self->next_row++;
             self->target_rows++;
+            count_dangling(self, target);
         }
         int quarantined = range_check_quarantined(self, rowid);
         int expired = is_expired(encoder, values, n);
@@ -2383,6 +2443,21 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
     }
 }
 
+/* dangling() -> per reference, the target rows whose value is no id of the parent */
+static PyObject *
+RangeCheck_dangling(RangeCheck *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *list = PyList_New(self->nreferences);
+    for (Py_ssize_t r = 0; list != NULL && r < self->nreferences; r++) {
+        PyObject *count = PyLong_FromSsize_t(self->dangling[r]);
+        if (count == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, r, count);
+    }
+    return list;
+}
+
 /* matched_rowids() -> the rowids that matched byte for byte, in order (with keep_matched) */
 static PyObject *
 RangeCheck_matched_rowids(RangeCheck *self, PyObject *Py_UNUSED(ignored))
@@ -2401,6 +2476,8 @@ RangeCheck_matched_rowids(RangeCheck *self, PyObject *Py_UNUSED(ignored))
 static void
 RangeCheck_dealloc(RangeCheck *self)
 {
+    for (Py_ssize_t r = 0; r < self->nreferences; r++)
+        Py_CLEAR(self->reference_parents[r]);
     Py_CLEAR(self->plaintext_of);
     PyMem_Free(self->matched_rowids);
     Py_CLEAR(self->encoder);
@@ -2420,6 +2497,8 @@ COUNTER_GETTER(RangeCheck, skipped, skipped)
 static PyMethodDef RangeCheck_methods[] = {
     {"next", (PyCFunction)RangeCheck_next, METH_NOARGS,
      "next() -> None, or (kind, rowid, source row or None, target tuple or None) for Python to look at"},
+    {"dangling", (PyCFunction)RangeCheck_dangling, METH_NOARGS,
+     "dangling() -> per reference, how many target rows point to no parent row"},
     {"matched_rowids", (PyCFunction)RangeCheck_matched_rowids, METH_NOARGS,
      "matched_rowids() -> the rowids that matched byte for byte (with keep_matched)"},
     {NULL},
@@ -2445,6 +2524,60 @@ static PyTypeObject RangeCheckType = {
     .tp_getset = RangeCheck_getset,
 };
 #endif /* MINGUS_NO_SQLITE */
+
+/* idset_from_copy(data) -> IdSet of the UUIDs in binary COPY tuples of one uuid column (read_copy) */
+static PyObject *
+idset_from_copy(PyObject *module, PyObject *arg)
+{
+    Py_buffer data;
+    if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *p = data.buf;
+    Py_ssize_t rows = data.len / 22, at = 0; /* int16 count, int32 size, 16 bytes */
+    IdSet *set = (IdSet *)IdSetType.tp_alloc(&IdSetType, 0);
+    if (set == NULL)
+        goto failed;
+    Py_ssize_t capacity = 16;
+    while (capacity < 2 * rows + 2)
+        capacity *= 2;
+    PyMem_Free(set->slots);
+    set->slots = PyMem_Calloc(capacity, 2 * sizeof(uint64_t));
+    if (set->slots == NULL) {
+        PyErr_NoMemory();
+        goto failed;
+    }
+    set->mask = capacity - 1;
+    set->count = 0;
+    while (at + 22 <= data.len) {
+        if ((p[at] << 8 | p[at + 1]) != 1 || get32s(p + at + 2) != 16) {
+            PyErr_SetString(PyExc_ValueError, "expected COPY tuples of one non-NULL uuid");
+            goto failed;
+        }
+        uint64_t high = get64(p + at + 6), low = get64(p + at + 14);
+        at += 22;
+        if (high == 0 && low == 0)
+            continue;
+        Py_ssize_t i = idset_hash(high, low) & set->mask;
+        while (!(set->slots[2 * i] == 0 && set->slots[2 * i + 1] == 0) &&
+               !(set->slots[2 * i] == high && set->slots[2 * i + 1] == low))
+            i = (i + 1) & set->mask;
+        if (set->slots[2 * i] == 0 && set->slots[2 * i + 1] == 0) {
+            set->slots[2 * i] = high;
+            set->slots[2 * i + 1] = low;
+            set->count++;
+        }
+    }
+    if (at != data.len) {
+        PyErr_SetString(PyExc_ValueError, "the COPY tuples end in the middle of one");
+        goto failed;
+    }
+    PyBuffer_Release(&data);
+    return (PyObject *)set;
+failed:
+    Py_XDECREF(set);
+    PyBuffer_Release(&data);
+    return NULL;
+}
 
 /* ---- libpq: a binary COPY TO read in C, on the connection psycopg made ------------------------------ */
 
@@ -2978,6 +3111,7 @@ static PyMethodDef module_methods[] = {
     {"split_rows", split_rows, METH_VARARGS, "split_rows(data, offset) -> ([(rowid, tuple bytes)], offset, done)"},
     {"bind_libpq", bind_libpq, METH_O, "bind_libpq(path): use the libpq at path, already loaded by psycopg"},
     {"read_copy", read_copy, METH_VARARGS, "read_copy(pgconn_ptr, query) -> the tuples of a binary COPY TO"},
+    {"idset_from_copy", idset_from_copy, METH_O, "idset_from_copy(COPY tuples of one uuid column) -> IdSet"},
     {NULL},
 };
 
