@@ -1562,7 +1562,7 @@ def _copy_in(table: str, columns: list[str], types: list[str], rows: list) -> No
     source row (file, table, rowid) is already recorded: a rerun adds nothing
     twice, and a few thousand rows cost one statement, not one each.
     """
-    stage = _quote(f"_stage_{table}")
+    stage = _quote(f"_keep_{table}")  # not _ensure_stage's "_stage_" tables, which have a _rowid
     listed = ", ".join(columns)
     with connection.connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT * FROM {table} WITH NO DATA")  # noqa: S608
