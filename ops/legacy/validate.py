@@ -644,6 +644,7 @@ _FINDINGS = {
     "skipped_but_present": "skipped as expired cache rows and yet present in the target",
     "quarantine_original": "kept in quarantine with an original that differs from the source",
     "quarantine_stale": "quarantined under a rowid the source no longer has",
+    "quarantined_needlessly": "quarantined as pointing to a missing row, though every row they point to is there",
     "extras": "with kept legacy extras that differ from the source",
     "placeholder": "of orphaned user ids without a correct placeholder account",
 }
@@ -893,14 +894,15 @@ def _tuple_loader(pg_types: list[str], uuids: set[int], jsons: set[int]) -> Call
     return load
 
 
-def _quarantined(table: _Table, low: int, high: int) -> dict[int, tuple[bool, str]]:
+def _quarantined(table: _Table, low: int, high: int) -> dict[int, tuple[bool, str, str]]:
+    """The unit's quarantined rows: ``{rowid: (resolved, original as JSON text, reason code)}``."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT source_rowid, resolved_at IS NOT NULL, original::text FROM ops_quarantined_rows "
+            "SELECT source_rowid, resolved_at IS NOT NULL, original::text, reason_code FROM ops_quarantined_rows "
             "WHERE source_file = %s AND source_table = %s AND source_rowid BETWEEN %s AND %s",
             [table.source_file, table.source_table, low, high],
         )
-        return {rowid: (resolved, original) for rowid, resolved, original in cursor.fetchall()}
+        return {rowid: (resolved, original, code) for rowid, resolved, original, code in cursor.fetchall()}
 
 
 def _extras(table: _Table, low: int, high: int) -> dict[int, tuple]:
@@ -980,9 +982,9 @@ class _TableChecker:
         shown = _show_row(self.target_columns, target[1:])
         outcome.find(self.table, rowid, "unexpected", None, "no source row", shown)
 
-    def _quarantined(self, row: tuple, target, quarantine: tuple[bool, str], outcome: _UnitOutcome) -> None:
+    def _quarantined(self, row: tuple, target, quarantine: tuple[bool, str, str], outcome: _UnitOutcome) -> None:
         outcome.quarantined += 1
-        resolved, original = quarantine
+        resolved, original, reason = quarantine
         expected = [[name, *describe_value(value)] for name, value in zip(self.table.columns, row[1:], strict=True)]
         kept = json.loads(original)
         if kept != expected:
@@ -993,6 +995,11 @@ class _TableChecker:
                 outcome.notes["quarantined, resolved by staff, and present in the target"] += 1
             else:
                 outcome.find(self.table, row[0], "quarantined_but_present", None, "quarantined", "present")
+        elif not resolved and reason == "missing_reference":
+            self._judge_missing_reference(row, outcome)
+
+    def _judge_missing_reference(self, row: tuple, outcome: _UnitOutcome) -> None:
+        """A row set aside for pointing to a missing row, although every row it points to is there."""
 
 
 class _KnownTableChecker(_TableChecker):
@@ -1041,8 +1048,9 @@ class _KnownTableChecker(_TableChecker):
             for f in model._meta.concrete_fields
             if f.is_relation and f.target_field.column == "id" and f.column in index
         ]
+        self.foreign_keys = list(self.references)
         if table.key == "mingus.db:audit_logs" and "user_id" in index:
-            self.references.append((index["user_id"], "user_id", "users"))
+            self.references.append((index["user_id"], "user_id", "users"))  # a plain UUID: counted, a note
         self.simple = not (self.json or self.inet or self.fernet)
         self.quick = self.simple and not self.has_extras
         # With the compiled encoder, target rows come as binary tuples and most rows are checked byte
@@ -1124,6 +1132,25 @@ class _KnownTableChecker(_TableChecker):
             outcome.references_checked = True
         if self.has_extras:
             self._check_matched_extras(check.matched_rowids(), extras, outcome)
+
+    def _judge_missing_reference(self, row: tuple, outcome: _UnitOutcome) -> None:
+        # The import sets a row aside when a row it points to is not in the target; if every one of
+        # them is there, the import got the order of the tables wrong (or it was added since).
+        try:
+            values = self.converter.convert(row)
+        except (TransformError, ids.RowidOutOfRange):
+            return
+        for position, _column, parent in self.foreign_keys:
+            value = values[position]
+            if value is None:
+                continue
+            parents = _parent_ids(parent)
+            if parents is None or not parents.contains(_uuid_bytes(value)):
+                return
+        outcome.find(
+            self.table, row[0], "quarantined_needlessly", None, "every row it points to is in the target",
+            "quarantined as missing_reference",
+        )  # fmt: skip
 
     def _reference_parents(self) -> list[tuple[tuple[int, str, str], object]] | None:
         """Each reference with the ids of its parent table (read once per process), or None."""

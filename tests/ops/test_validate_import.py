@@ -22,6 +22,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from ops.legacy import ids
+from ops.legacy.convert import describe_value
 from ops.legacy.importer import import_legacy_dir
 from ops.legacy.sample import make_legacy_sample
 from ops.legacy.validate import display_cents, validate_import
@@ -217,6 +218,36 @@ def test_references_are_counted_with_the_rows_in_c_and_in_sql_alike(as_superuser
     assert ("daily_cashflow", "user_id") in in_sql
     assert with_rows.items == apart.items
     assert {i["column"]: i["dangling"] for i in with_rows.items}["daily_cashflow.user_id"] == 3
+
+
+def test_a_row_quarantined_for_a_missing_row_that_is_there_is_reported(as_superuser, legacy_dir):
+    # What the import's old chunk order could leave: a notification set aside because the alert it
+    # points to was still being loaded, although that alert is in the target.
+    run_id = _import(legacy_dir)
+    rowid = _first_imported_rowid("alert_notifications", "alerts.db", "alert_notifications")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "DELETE FROM alert_notifications WHERE id = %s",
+            [ids.legacy_uuid("alerts.db", "alert_notifications", rowid)],
+        )
+        with sqlite3.connect(f"file:{legacy_dir / 'alerts.db'}?mode=ro", uri=True) as legacy:
+            columns = [r[1] for r in legacy.execute("PRAGMA table_info(alert_notifications)")]
+            values = legacy.execute("SELECT * FROM alert_notifications WHERE rowid = ?", [rowid]).fetchone()
+        original = [[name, *describe_value(value)] for name, value in zip(columns, values, strict=True)]
+        cursor.execute(
+            "INSERT INTO ops_quarantined_rows (id, run_id, source_file, source_table, source_rowid, original, "
+            "reason_code, reason, created_at) VALUES (gen_random_uuid(), %s, 'alerts.db', 'alert_notifications', "
+            "%s, %s, 'missing_reference', 'alert_id points to a alerts row that was not imported', now())",
+            [run_id, rowid, json.dumps(original)],
+        )
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+    report = validate_import(run_id=run_id, workers=1)
+
+    found = {(m.source_table, m.rowid, m.kind) for m in report.mismatches}
+    assert ("alert_notifications", rowid, "quarantined_needlessly") in found
+    assert not report.checks["rows"].ok
 
 
 def test_a_password_rehashed_by_a_sign_in_since_the_import_is_a_note_not_a_mismatch(db, legacy_dir):
