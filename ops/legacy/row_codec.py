@@ -346,7 +346,15 @@ class RowComparer:
         self._plaintext_of = plaintext_of
 
     def range_check(
-        self, *, reader, target: bytes, quarantined, keep_matched=False, copy_format=False, references=None
+        self,
+        *,
+        reader,
+        target: bytes,
+        quarantined,
+        keep_matched=False,
+        copy_format=False,
+        references=None,
+        users=None,
     ):
         """A C loop over one rowid range: the reader's source rows against ``target``'s rows.
 
@@ -361,7 +369,10 @@ class RowComparer:
         ``target_rows``; with ``keep_matched``, ``matched_rowids()`` lists them.
         ``references`` lists ``(target field position, IdSet of the parent's
         ids)``; ``dangling()`` then says, for each, how many target rows of the
-        range hold a value that is no parent's id.
+        range hold a value that is no parent's id. ``users`` is ``(IdSet of the
+        legacy users' UUIDs, the users' namespace, [source positions of user
+        ids]``; ``orphans()`` then lists the ids the range's source rows hold
+        that no legacy user has.
         """
         return _native.RangeCheck(
             encoder=self._native,
@@ -373,6 +384,7 @@ class RowComparer:
             keep_matched=keep_matched,
             copy_format=copy_format,
             references=references,
+            users=users,
         )
 
 
@@ -434,6 +446,11 @@ def _libpq_bound() -> bool:
     except OSError:
         return False
     return True
+
+
+def id_set(uuids) -> object:
+    """16-byte UUIDs as an IdSet (looked up in C)."""
+    return _native.IdSet(uuids)
 
 
 def id_set_from_copy(data: bytes):

@@ -43,6 +43,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -334,11 +335,14 @@ def _prepare(*, run: ImportRun, snapshot: dict[str, Path]) -> _State:
     if keyring is None:
         notes.append("LEGACY_FERNET_KEYS is not set: encrypted rows cannot be compared (they show as not imported)")
     context = ImportContext(legacy_keyring=keyring, cache_cutoff_epoch=cutoff.timestamp())
-    # The policy only looks at accounts outside the imported UUID range, so rebuilt
-    # after the import it decides as it did before; the users' row check confirms it.
-    context.email_policy = plan_email_policy(snapshot=snapshot)
-    notes.extend(_email_policy_notes(run=run, policy=context.email_policy, snapshot=snapshot))
-    tables = _plan_tables(run=run, snapshot=snapshot)
+    # The tables are counted in a thread (SQLite leaves the GIL) while the policy is rebuilt here.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted = pool.submit(_plan_tables, run=run, snapshot=snapshot)
+        # The policy only looks at accounts outside the imported UUID range, so rebuilt
+        # after the import it decides as it did before; the users' row check confirms it.
+        context.email_policy = plan_email_policy(snapshot=snapshot)
+        notes.extend(_email_policy_notes(run=run, policy=context.email_policy, snapshot=snapshot))
+        tables = counted.result()
     return _State(
         run=run,
         snapshot=snapshot,
@@ -431,6 +435,23 @@ def _unit_starts(conn: sqlite3.Connection, quoted: str, count: int, first: int |
     return [row[0] for row in conn.execute(query, [UNIT_ROWS])]
 
 
+def _orphans(*, state: _State, totals: dict[str, _UnitOutcome]) -> list[int]:
+    """Legacy user ids some row refers to that mingus.db users lacks, as the row check found them.
+
+    A table any unit of which was checked another way is scanned here in SQLite.
+    """
+    found: set[int] = set()
+    unchecked = {}
+    for key, table in state.tables.items():
+        total = totals.get(key)
+        if total is not None and total.orphans_checked:
+            found |= total.orphans
+        else:
+            unchecked[key] = table
+    found.update(_orphaned_user_ids(snapshot=state.snapshot, tables=unchecked))
+    return sorted(found)
+
+
 def _orphaned_user_ids(*, snapshot: dict[str, Path], tables: dict[str, _Table]) -> list[int]:
     """Legacy user ids some row refers to that mingus.db users lacks: each should have a placeholder.
 
@@ -471,6 +492,7 @@ def _run_checks(
     _STATE = state
     _CHECKERS.clear()
     _PARENT_IDS.clear()  # a process may validate more than once (a task worker): ids of this run only
+    _LEGACY_USERS.clear()
     units = [(key, low, high) for key, table in state.tables.items() for low, high in table.units()]
     # Costliest units first, so the last ones to finish are cheap.
     units.sort(key=lambda unit: -_unit_cost(state.tables[unit[0]]))
@@ -496,14 +518,18 @@ def _run_checks(
         finally:
             pool.close()
             pool.join()
+    started = time.monotonic()
+    state.orphans = _orphans(state=state, totals=collector.totals)
+    timings["orphans"] = time.monotonic() - started
     collector.finish(checks["rows"])
     timings["rows"] = time.monotonic() - rows_started
     checks["rows"].seconds = timings["rows"]
-    progress("phase", {"name": "references"})
-    started = time.monotonic()
-    _check_references(state=state, section=checks["references"], totals=collector.totals)
-    checks["references"].seconds = timings["references"] = time.monotonic() - started
-    progress("check", {"name": "references", "ok": checks["references"].ok, "problems": checks["references"].problems})
+    for name, function in (("counts", _check_counts), ("references", _check_references)):
+        progress("phase", {"name": name})
+        started = time.monotonic()
+        function(state=state, section=checks[name], totals=collector.totals)
+        checks[name].seconds = timings[name] = time.monotonic() - started
+        progress("check", {"name": name, "ok": checks[name].ok, "problems": list(checks[name].problems)})
     return collector.examples()
 
 
@@ -524,15 +550,11 @@ def _unit_cost(table: _Table) -> int:
 
 
 def _aggregate_checks(*, state: _State, checks: dict[str, CheckSection], progress, timings) -> None:
-    started = time.monotonic()
-    state.orphans = _orphaned_user_ids(snapshot=state.snapshot, tables=state.tables)
-    timings["orphans"] = time.monotonic() - started
     sources = _SourceFiles(state=state)
     try:
-        # References are checked with the rows (see _check_references), once every unit is in.
+        # Counts and references are settled from the row check's units once they are all in.
         for name, function in (
             ("sources", _check_sources),
-            ("counts", _check_counts),
             ("money", _check_money),
             ("queries", _check_queries),
         ):
@@ -558,7 +580,9 @@ class _RowCollector:
     def add(self, outcome: _UnitOutcome) -> None:
         total = self.totals.get(outcome.key)
         if total is None:
-            total = self.totals[outcome.key] = _UnitOutcome(key=outcome.key, references_checked=True)
+            total = self.totals[outcome.key] = _UnitOutcome(
+                key=outcome.key, references_checked=True, orphans_checked=True
+            )
         total.merge(outcome)
         self.samples.setdefault(outcome.key, []).extend(outcome.examples)
         self.pending[outcome.key] -= 1
@@ -669,6 +693,11 @@ class _UnitOutcome:
     # target rows; references_checked is False for a unit checked another way.
     dangling: Counter = field(default_factory=Counter)
     references_checked: bool = False
+    # Target rows without a source row whose legacy_status says placeholder (the count identity's).
+    placeholder_rows: int = 0
+    # Legacy user ids the unit's source rows hold that mingus.db users lacks (the C loop found them).
+    orphans: set = field(default_factory=set)
+    orphans_checked: bool = False
     findings: Counter = field(default_factory=Counter)
     columns: Counter = field(default_factory=Counter)
     notes: Counter = field(default_factory=Counter)
@@ -686,11 +715,13 @@ class _UnitOutcome:
             )
 
     def merge(self, other: _UnitOutcome) -> None:
-        for name in ("source_rows", "target_rows", "compared", "matched", "quarantined", "skipped"):
+        for name in ("source_rows", "target_rows", "compared", "matched", "quarantined", "skipped", "placeholder_rows"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.placeholder_rowids.extend(other.placeholder_rowids)
         self.dangling.update(other.dangling)
         self.references_checked = self.references_checked and other.references_checked
+        self.orphans |= other.orphans
+        self.orphans_checked = self.orphans_checked and other.orphans_checked
         self.findings.update(other.findings)
         self.columns.update(other.columns)
         self.notes.update(other.notes)
@@ -827,6 +858,21 @@ def _target_tuples(checker: _TableChecker, lower: uuid.UUID, upper: uuid.UUID) -
 # Parent tables' ids, per worker process: {table: IdSet}. A unit's target rows are checked against
 # them in C; the parents are complete (the import is over), and nothing here writes to them.
 _PARENT_IDS: dict[str, object] = {}
+
+
+_LEGACY_USERS: list = []
+
+
+def _legacy_users():
+    """The UUIDs of mingus.db's users in the snapshot, as an IdSet (once per process)."""
+    if not _LEGACY_USERS:
+        ns = ids.namespace("mingus.db", "users")
+        with open_snapshot(_STATE.snapshot["mingus.db"]) as conn:
+            known = conn.execute(
+                "SELECT id FROM users WHERE typeof(id) = 'integer' AND id BETWEEN 0 AND ?", [ids.ROWID_LIMIT - 1]
+            )
+            _LEGACY_USERS.append(row_codec.id_set([ids.uuid_bytes(ids.uuid_int(ns, row[0])) for row in known]))
+    return _LEGACY_USERS[0]
 
 
 def _parent_ids(table: str):
@@ -1049,6 +1095,12 @@ class _KnownTableChecker(_TableChecker):
             if f.is_relation and f.target_field.column == "id" and f.column in index
         ]
         self.foreign_keys = list(self.references)
+        # Source positions of the legacy user ids whose users must exist (or have a placeholder).
+        self.user_positions = [
+            position[name]
+            for name, col in spec.columns.items()
+            if col.kind == "user" and name in position and table.key != USERS_KEY
+        ]
         if table.key == "mingus.db:audit_logs" and "user_id" in index:
             self.references.append((index["user_id"], "user_id", "users"))  # a plain UUID: counted, a note
         self.simple = not (self.json or self.inet or self.fernet)
@@ -1101,6 +1153,7 @@ class _KnownTableChecker(_TableChecker):
         where = {"path": _STATE.snapshot[table.source_file], "table": table.source_table, "columns": table.columns}
         with open_reader(**where, first=low, last=high) as reader:
             references = self._reference_parents() if copy_format else None
+            users = _legacy_users() if self.user_positions else None
             check = self.comparer.range_check(
                 reader=reader,
                 target=target,
@@ -1108,6 +1161,7 @@ class _KnownTableChecker(_TableChecker):
                 keep_matched=self.has_extras,
                 copy_format=copy_format,
                 references=[(position, parents) for (position, *_), parents in references] if references else None,
+                users=(users, ids.namespace("mingus.db", "users"), self.user_positions) if users else None,
             )
             while (item := check.next()) is not None:
                 kind, rowid, row, target_row = item
@@ -1130,6 +1184,8 @@ class _KnownTableChecker(_TableChecker):
             for ((_position, column, _parent), _parents), count in zip(references, check.dangling(), strict=True):
                 outcome.dangling[column] += count
             outcome.references_checked = True
+        outcome.orphans.update(check.orphans())
+        outcome.orphans_checked = users is not None or not self.user_positions
         if self.has_extras:
             self._check_matched_extras(check.matched_rowids(), extras, outcome)
 
@@ -1273,6 +1329,10 @@ class _KnownTableChecker(_TableChecker):
             outcome.find(self.table, row[0], "extras", None, _show(expected), _show(actual))
 
     def check_unexpected(self, rowid: int, target: tuple, outcome: _UnitOutcome) -> None:
+        if self.is_users and dict(zip(self.target_columns, target[1:], strict=True)).get("legacy_status") == (
+            "placeholder"
+        ):
+            outcome.placeholder_rows += 1
         if self.is_users and self._looks_like_placeholder(rowid, target):
             # Whether its user id is really referenced and deleted is for the parent to say.
             outcome.placeholder_rowids.append(rowid)
@@ -1574,7 +1634,20 @@ def _file_order(name: str) -> tuple[int, str]:
     return (LEGACY_FILES.index(name) if name in LEGACY_FILES else len(LEGACY_FILES), name)
 
 
-def _check_counts(*, state: _State, sources: _SourceFiles, section: CheckSection) -> None:
+def _check_counts(*, state: _State, section: CheckSection, totals: dict[str, _UnitOutcome]) -> None:
+    """Source rows = target rows - placeholders + quarantined + skipped, per table.
+
+    The target's rows are those the row check read over each table's whole UUID
+    range (its units cover every rowid); the source's are counted by SQLite.
+    """
+    sources = _SourceFiles(state=state)
+    try:
+        _count_identity(state=state, sources=sources, section=section, totals=totals)
+    finally:
+        sources.close()
+
+
+def _count_identity(*, state: _State, sources: _SourceFiles, section: CheckSection, totals) -> None:
     quarantined = {
         (row["source_file"], row["source_table"]): row["n"]
         for row in QuarantinedRow.objects.values("source_file", "source_table").annotate(n=Count("id"))
@@ -1587,8 +1660,8 @@ def _check_counts(*, state: _State, sources: _SourceFiles, section: CheckSection
         .annotate(**{name: Sum(name) for name in chunk_fields})
     }
     for key, table in state.tables.items():
-        low, high = table.bounds
-        target, placeholders = _target_count(table, low, high)
+        total = totals[key]
+        target, placeholders = total.target_rows, total.placeholder_rows
         skipped = 0
         if table.expires_column:
             conn = sources.conn(table.source_file)
@@ -1620,16 +1693,6 @@ def _check_counts(*, state: _State, sources: _SourceFiles, section: CheckSection
         section.notes.append(
             f"{placeholders} placeholder account(s) for {len(state.orphans)} deleted user id(s) the sources refer to"
         )
-
-
-def _target_count(table: _Table, low: uuid.UUID, high: uuid.UUID) -> tuple[int, int]:
-    placeholders = "count(*) FILTER (WHERE legacy_status = 'placeholder')" if table.key == USERS_KEY else "0"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*), {placeholders} FROM {_quote(table.target_table)} WHERE id BETWEEN %s AND %s",  # noqa: S608
-            [low, high],
-        )
-        return cursor.fetchone()
 
 
 def _chunk_differences(key: str, item: dict, chunk: dict | None) -> list[str]:

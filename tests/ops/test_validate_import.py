@@ -250,6 +250,31 @@ def test_a_row_quarantined_for_a_missing_row_that_is_there_is_reported(as_superu
     assert not report.checks["rows"].ok
 
 
+def test_deleted_users_found_by_the_c_loop_are_those_sqlite_finds(db, legacy_dir, tmp_path, monkeypatch):
+    from ops.legacy import validate
+    from ops.legacy.sqlite_backup import snapshot_legacy_dir
+    from ops.models import ImportRun
+
+    run_id = _import(legacy_dir)
+    scanned = []
+    in_sqlite = validate._orphaned_user_ids
+
+    def record(*, snapshot, tables):
+        scanned.append(sorted(tables))
+        return in_sqlite(snapshot=snapshot, tables=tables)
+
+    monkeypatch.setattr(validate, "_orphaned_user_ids", record)
+    report = validate_import(run_id=run_id, workers=1)
+
+    assert report.ok
+    assert scanned == [[]]  # every table's rows went through the C loop, which found them
+    copies = snapshot_legacy_dir(directory=legacy_dir, destination=tmp_path / "copies")
+    tables = validate._plan_tables(run=ImportRun.objects.get(pk=run_id), snapshot=copies)
+    expected = in_sqlite(snapshot=copies, tables=tables)
+    assert expected
+    assert f"placeholder account(s) for {len(expected)} deleted user id(s)" in " ".join(report.checks["counts"].notes)
+
+
 def test_a_password_rehashed_by_a_sign_in_since_the_import_is_a_note_not_a_mismatch(db, legacy_dir):
     run_id = _import(legacy_dir)
     rowid = _first_imported_rowid("users", "mingus.db", "users")

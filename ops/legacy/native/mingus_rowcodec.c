@@ -2121,6 +2121,14 @@ typedef struct {
     int reference_fields[16];
     IdSet *reference_parents[16];
     Py_ssize_t dangling[16];
+    /* orphans: source positions holding legacy user ids, the UUIDs of the legacy users, and the
+     * ids some source row holds that no legacy user has (in the order found) */
+    IdSet *users;
+    Py_ssize_t nuser_positions;
+    int user_positions[16];
+    uint64_t users_ns_high, users_ns_low;
+    long long *orphans;
+    Py_ssize_t norphans, orphans_cap;
     Py_ssize_t source_rows, target_rows, matched, skipped;
 } RangeCheck;
 
@@ -2255,13 +2263,42 @@ static int
 RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"encoder", "reader", "target", "quarantined", "json_equal", "plaintext_of",
-                            "keep_matched", "copy_format", "references", NULL};
-    PyObject *encoder, *reader, *target, *quarantined, *json_equal, *plaintext_of = Py_None, *references = Py_None;
+                            "keep_matched", "copy_format", "references", "users", NULL};
+    PyObject *encoder, *reader, *target, *quarantined, *json_equal, *plaintext_of = Py_None, *references = Py_None,
+             *users = Py_None;
     int keep_matched = 0, copy_format = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!OO|OppO", names, &EncoderType, &encoder, &ReaderType,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!OO|OppOO", names, &EncoderType, &encoder, &ReaderType,
                                      &reader, &PyBytes_Type, &target, &quarantined, &json_equal, &plaintext_of,
-                                     &keep_matched, &copy_format, &references))
+                                     &keep_matched, &copy_format, &references, &users))
         return -1;
+    Py_CLEAR(self->users);
+    self->nuser_positions = 0;
+    self->norphans = 0;
+    if (users != Py_None) {
+        /* (IdSet of the legacy users' UUIDs, (users namespace high, low), [source positions]) */
+        PyObject *set, *positions;
+        unsigned long long high, low;
+        if (!PyArg_ParseTuple(users, "O!(KK)O", &IdSetType, &set, &high, &low, &positions))
+            return -1;
+        PyObject *items = PySequence_List(positions);
+        if (items == NULL)
+            return -1;
+        if (PyList_GET_SIZE(items) > 16) {
+            Py_DECREF(items);
+            PyErr_SetString(PyExc_ValueError, "at most 16 user columns");
+            return -1;
+        }
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(items); k++)
+            self->user_positions[k] = (int)PyLong_AsLong(PyList_GET_ITEM(items, k));
+        self->nuser_positions = PyList_GET_SIZE(items);
+        Py_DECREF(items);
+        if (PyErr_Occurred())
+            return -1;
+        Py_INCREF(set);
+        self->users = (IdSet *)set;
+        self->users_ns_high = high;
+        self->users_ns_low = low;
+    }
     self->copy_format = copy_format;
     for (Py_ssize_t r = 0; r < self->nreferences; r++)
         Py_CLEAR(self->reference_parents[r]);
@@ -2325,6 +2362,37 @@ RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
     return range_check_index(self);
 }
 
+/* The legacy user ids of the row that no legacy user has (as the validator's orphan scan finds them). */
+static int
+note_orphans(RangeCheck *self, Value *values, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < self->nuser_positions; k++) {
+        int position = self->user_positions[k];
+        if (position >= n || values[position].type != V_INT)
+            continue;
+        long long id = values[position].i;
+        if (id < 0 || id >= (1LL << 48))
+            continue;
+        char uuid[16];
+        uuid_bytes(uuid, self->users_ns_high, self->users_ns_low, (uint64_t)id);
+        const unsigned char *p = (const unsigned char *)uuid;
+        if (idset_contains(self->users, get64(p), get64(p + 8)))
+            continue;
+        if (self->norphans == self->orphans_cap) {
+            Py_ssize_t cap = self->orphans_cap ? 2 * self->orphans_cap : 64;
+            long long *grown = PyMem_Realloc(self->orphans, cap * sizeof(long long));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            self->orphans = grown;
+            self->orphans_cap = cap;
+        }
+        self->orphans[self->norphans++] = id;
+    }
+    return 0;
+}
+
 #define RANGE_CHECK 0      /* a source row for the careful check (with its target row or None) */
 #define RANGE_UNEXPECTED 1 /* a target row no source row has */
 
@@ -2369,6 +2437,11 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
         if (n < 0)
             return NULL;
         long long rowid = values[0].i;
+        if (self->held == 1 && self->users != NULL && note_orphans(self, values, n) < 0) {
+            values_release(values, n);
+            return NULL;
+        }
+        self->held = 2; /* read, and its user ids looked at */
         TargetRow *pending = self->next_row < self->nrows ? &self->rows[self->next_row] : NULL;
         if (pending != NULL && pending->rowid < rowid) {
             /* A target row before this source row: unexpected, and handed back first. */
@@ -2444,6 +2517,21 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
     }
 }
 
+/* orphans() -> the legacy user ids the range's rows hold that no legacy user has (repeats included) */
+static PyObject *
+RangeCheck_orphans(RangeCheck *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *list = PyList_New(self->norphans);
+    for (Py_ssize_t i = 0; list != NULL && i < self->norphans; i++) {
+        PyObject *id = PyLong_FromLongLong(self->orphans[i]);
+        if (id == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, id);
+    }
+    return list;
+}
+
 /* dangling() -> per reference, the target rows whose value is no id of the parent */
 static PyObject *
 RangeCheck_dangling(RangeCheck *self, PyObject *Py_UNUSED(ignored))
@@ -2479,6 +2567,8 @@ RangeCheck_dealloc(RangeCheck *self)
 {
     for (Py_ssize_t r = 0; r < self->nreferences; r++)
         Py_CLEAR(self->reference_parents[r]);
+    Py_CLEAR(self->users);
+    PyMem_Free(self->orphans);
     Py_CLEAR(self->plaintext_of);
     PyMem_Free(self->matched_rowids);
     Py_CLEAR(self->encoder);
@@ -2498,6 +2588,8 @@ COUNTER_GETTER(RangeCheck, skipped, skipped)
 static PyMethodDef RangeCheck_methods[] = {
     {"next", (PyCFunction)RangeCheck_next, METH_NOARGS,
      "next() -> None, or (kind, rowid, source row or None, target tuple or None) for Python to look at"},
+    {"orphans", (PyCFunction)RangeCheck_orphans, METH_NOARGS,
+     "orphans() -> the legacy user ids the range's rows hold that no legacy user has"},
     {"dangling", (PyCFunction)RangeCheck_dangling, METH_NOARGS,
      "dangling() -> per reference, how many target rows point to no parent row"},
     {"matched_rowids", (PyCFunction)RangeCheck_matched_rowids, METH_NOARGS,
