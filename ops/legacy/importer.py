@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, models, transaction
@@ -56,6 +57,7 @@ from ops.legacy import ids, row_codec
 from ops.legacy.convert import (
     EmailDecision,
     ImportContext,
+    JsonText,
     RowConverter,
     describe_value,
     use_converted_values,
@@ -1593,20 +1595,22 @@ def _keep_extras(plan: TablePlan, converter, rows: list[tuple[int, dict]]) -> No
     if not rows:
         return
     extras_ns = ids.namespace(plan.source_file, plan.source_table + "#extras")
+    run_id = _STATE.run.id.bytes
+    # UUIDs as their 16 bytes and the data as JSON text: what COPY sends, without an object per value.
     _copy_in(
         "ops_legacy_extras",
         _EXTRAS_COLUMNS,
         _EXTRAS_TYPES,
         [
             (
-                uuid.UUID(int=ids.uuid_int(extras_ns, rowid)),
-                _STATE.run.id,
+                ids.uuid_bytes(ids.uuid_int(extras_ns, rowid)),
+                run_id,
                 plan.source_file,
                 plan.source_table,
                 rowid,
                 plan.target_table,
                 converter.uuid_for(rowid),
-                data,
+                JsonText(orjson.dumps(data).decode()),
             )
             for rowid, data in rows
         ],
