@@ -196,6 +196,7 @@ class RowConverter:
         self._steps: list[tuple[int, str, Callable]] = []
         self.extra_columns: list[str] = []
         self._extra_indexes: list[int] = []
+        self._email_index: int | None = None  # the row position of the email policy's column
         position = {name: index + 1 for index, name in enumerate(source_columns)}  # 0 is rowid
         for column in source_columns:
             col = spec.columns.get(column)
@@ -282,7 +283,7 @@ class RowConverter:
                 PlannedColumn(
                     target=target,
                     pg_type=type_name,
-                    kind=col.kind if col is not None else ("constant" if index == 0 else "derived"),
+                    kind=col.kind if col is not None else ("constant" if column in self.spec.constants else "derived"),
                     index=index,
                     step=step,
                     max_length=getattr(model_field, "max_length", None),
@@ -409,11 +410,27 @@ class RowConverter:
         decision = self._decision(row)
         # Too long or holding NUL: the row is quarantined here rather than failing the COPY.
         transforms.to_text(decision.email, max_length=255)
-        if decision.status:
-            self.notes[f"email: {decision.status}"] += 1
-        elif decision.legacy_email is not None:
-            self.notes["email: surrounding whitespace removed"] += 1
         return decision.email
+
+    def email_notes(self, rowids: list[int]) -> Counter:
+        """What the email policy did to the accounts ``rowids`` (those imported), for the report.
+
+        Counted here, from the rows that went in, rather than as rows are converted: the
+        C encoder converts without counting (see ops/legacy/row_codec.py).
+        """
+        notes: Counter[str] = Counter()
+        if self._email_index is None:
+            return notes
+        policy = self.context.email_policy
+        for rowid in rowids:
+            decision = policy.get(rowid)
+            if decision is None:
+                continue
+            if decision.status:
+                notes[f"email: {decision.status}"] += 1
+            elif decision.legacy_email is not None:
+                notes["email: surrounding whitespace removed"] += 1
+        return notes
 
     def _reencrypt(self, value):
         if self.context.legacy_keyring is None:

@@ -1,21 +1,23 @@
 """The import's hot path in C: legacy rows straight to binary COPY tuples.
 
 ``mingus_rowcodec`` (``ops/legacy/native/``, built when the requirements are
-installed) takes a row tuple from SQLite and writes the target row in
-PostgreSQL's binary COPY format, with the table's NOT NULL, CHECK,
-foreign-key and already-present checks, for every value the Python converter
-(:mod:`ops.legacy.convert`) accepts unchanged or by one of its documented
-rules. Anything else it *declines*: that row takes the Python path, which
-converts it or says why it cannot be converted. So the C code never decides
-an error or a quarantine reason, and a case it does not implement exactly
-(ISO week dates, dates in non-ASCII digits, the empty JSON text, ...) is
-simply declined. Conversions it does not implement (JSON checks, US dates,
-display amounts, IP addresses, Fernet tokens, ...) it calls in Python and
-encodes their results. ``tests/ops/test_row_codec.py`` holds the two paths
-equal.
+installed) takes a legacy row, straight from a SQLite statement (``pump``)
+or as a tuple, and writes the target row in PostgreSQL's binary COPY format,
+with the table's NOT NULL, CHECK, foreign-key and already-present checks,
+for every value the Python converter (:mod:`ops.legacy.convert`) accepts
+unchanged or by one of its documented rules. Anything else it *declines*:
+that row takes the Python path, which converts it or says why it cannot be
+converted. So the C code never decides an error or a quarantine reason, and
+a case it does not implement exactly (ISO week dates, dates in non-ASCII
+digits, the empty JSON text, ...) is simply declined. For values of a kind it
+does not take natively (IPv6, JSON it is not sure of, Fernet tokens,
+password hashes, the email policy's columns, ...) it calls the Python
+conversion and encodes its result. ``tests/ops/test_row_codec.py`` holds the
+two paths equal. validate_import uses the same code to compare a range of
+source rows with the target's (:class:`RowComparer`, ``RangeCheck``).
 
 Without the compiled module (a machine with no C compiler) the import runs
-the Python path alone: the same results, about half the speed.
+the Python path alone: the same results, less than half the speed.
 :func:`codec_status` says which, and the import report records it.
 """
 
@@ -58,7 +60,8 @@ TRAILER = b"\xff\xff"
     1, 13
 )
 _K_OFFSET_TS, _K_EPOCH, _K_INET, _K_DISPLAY_MONEY, _K_US_DATE, _K_DOLLARS, _K_ROW, _K_PLAINTEXT = range(13, 21)
-# Validation only: columns made from the whole row (the email policy's), and Fernet columns as their plaintext.
+# Columns made from the whole row (the email policy's, typed settings); for validation only, Fernet
+# columns as their plaintext.
 _ROW_KINDS = {"email", "derived", "setting"}
 _NATIVE_KINDS = {
     "text": _K_TEXT,
@@ -108,6 +111,7 @@ _VALUED = {
     _K_DISPLAY_MONEY,
     _K_US_DATE,
     _K_DOLLARS,
+    _K_ROW,
 }
 
 
@@ -209,7 +213,7 @@ def build_encoder(
     and the run's cut-off (the pump skips expired rows); ``with_extras`` that
     the pump hands back the rows it adds, for their extra columns.
     None when the module is missing or the table has a column kind the
-    encoder does not take (the email policy's, typed settings).
+    encoder does not take.
     """
     if _native is None:
         return None
@@ -252,8 +256,7 @@ def _columns(converter: RowConverter, not_null, checks, parents, *, for_comparis
     for planned in converter.column_plan():
         column: dict = {"index": planned.index, "pgtype": _PG_TYPES.get(planned.pg_type)}
         kind = planned.kind
-        if for_comparison and kind in _ROW_KINDS and not planned.index:
-            # The import keeps these on the Python path: the email step counts what it did (notes).
+        if kind in _ROW_KINDS and not planned.index:
             column.update(kind=_K_ROW, func=planned.step)
         elif for_comparison and kind == "fernet" and planned.index:
             column.update(kind=_K_PLAINTEXT, func=planned.step)

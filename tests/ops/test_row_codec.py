@@ -23,7 +23,7 @@ from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq import Format
 
 from ops.legacy import ids, importer, row_codec, transforms
-from ops.legacy.convert import ImportContext, RowConverter, use_converted_values
+from ops.legacy.convert import EmailDecision, ImportContext, RowConverter, use_converted_values
 from ops.legacy.mapping import TABLE_MAPPINGS
 from ops.legacy.transforms import TransformError
 from tests.ops.legacy_fixtures import (  # noqa: F401 (the fixtures)
@@ -380,6 +380,9 @@ def test_every_sample_row_the_encoder_adds_is_the_python_paths_row_byte_for_byte
     from django.db import connection
 
     context = ImportContext(legacy_keyring=importer._legacy_keyring(), cache_cutoff_epoch=0)
+    # Decisions of the email policy for two accounts: the columns the policy makes take both branches.
+    conflict = EmailDecision(email="duplicate-1@legacy.invalid", legacy_email="Bob@x.com", status="email_conflict")
+    context.email_policy = {1: conflict, 2: EmailDecision(email="ann@x.com", legacy_email=" ann@x.com", status=None)}
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     use_converted_values(cursor)
