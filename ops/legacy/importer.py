@@ -64,7 +64,7 @@ from ops.legacy.convert import (
 )
 from ops.legacy.deferred_indexes import defer_indexes, deferred_tables, rebuild_indexes
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
-from ops.legacy.snapshot_rows import UndecodableText, open_reader, open_snapshot, read_rows
+from ops.legacy.snapshot_rows import UndecodableText, open_reader, open_snapshot, read_rows, rows_by_rowid
 from ops.legacy.sqlite_backup import BackupError, backup_legacy_dir, sha256_file, snapshot_legacy_dir
 from ops.legacy.transforms import TransformError, decode_text
 from ops.models import AuditLog, AuditSource, ImportChunk, ImportRun, ImportStatus, LegacyExtra
@@ -1519,16 +1519,10 @@ def _quarantine(plan: TablePlan, failures: list[tuple[int, str, str]]) -> None:
     try:
         selects = ", ".join(f"typeof({_quote(c)}), {_quote(c)}" for c in plan.columns)
         rowids = [rowid for rowid, _, _ in failures]
-        for start in range(0, len(rowids), 500):
-            batch = rowids[start : start + 500]
-            query = (
-                f"SELECT rowid, {selects} FROM {_quote(plan.source_table)} "  # noqa: S608
-                f"WHERE rowid IN ({', '.join('?' * len(batch))})"
-            )
-            for row in conn.execute(query, batch):
-                originals[row[0]] = [
-                    [name, *_original_value(row[1 + 2 * i], row[2 + 2 * i])] for i, name in enumerate(plan.columns)
-                ]
+        for row in rows_by_rowid(conn, table=plan.source_table, selected=selects, rowids=rowids):
+            originals[row[0]] = [
+                [name, *_original_value(row[1 + 2 * i], row[2 + 2 * i])] for i, name in enumerate(plan.columns)
+            ]
     finally:
         conn.close()
     now = timezone.now()

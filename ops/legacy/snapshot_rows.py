@@ -44,6 +44,17 @@ def read_rows(*, path: Path, table: str, columns: list[str], first: int, last: i
         yield from rows
 
 
+def rows_by_rowid(conn: sqlite3.Connection, *, table: str, selected: str, rowids: list[int]) -> Iterator[tuple]:
+    """Rows ``(rowid, <selected>)`` of ``rowids`` (a few at a time, under SQLite's parameter limit), in rowid order."""
+    for start in range(0, len(rowids), 500):
+        batch = rowids[start : start + 500]
+        yield from conn.execute(
+            f"SELECT rowid, {selected} FROM {quote_identifier(table)} "  # noqa: S608
+            f"WHERE rowid IN ({', '.join('?' * len(batch))}) ORDER BY rowid",
+            batch,
+        )
+
+
 def reader_available() -> bool:
     """Whether the compiled reader is built (it needs SQLite's header at install time)."""
     return _Reader is not None

@@ -65,7 +65,7 @@ from ops.legacy import ids, row_codec
 from ops.legacy.convert import ImportContext, JsonText, RowConverter, describe_value
 from ops.legacy.importer import plan_email_policy
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
-from ops.legacy.snapshot_rows import UndecodableText, open_reader, open_snapshot, read_rows
+from ops.legacy.snapshot_rows import UndecodableText, open_reader, open_snapshot, read_rows, rows_by_rowid
 from ops.legacy.sqlite_backup import BackupError, sha256_file, snapshot_legacy_dir
 from ops.legacy.tables import SPECS, target_of
 from ops.legacy.transforms import TransformError, decode_text
@@ -1223,14 +1223,8 @@ class _KnownTableChecker(_TableChecker):
         table = self.table
         selected = ", ".join(_quote(c) for c in table.columns)
         with open_snapshot(_STATE.snapshot[table.source_file]) as conn:
-            for start in range(0, len(rowids), 500):
-                batch = rowids[start : start + 500]
-                query = (
-                    f"SELECT rowid, {selected} FROM {_quote(table.source_table)} "  # noqa: S608
-                    f"WHERE rowid IN ({', '.join('?' * len(batch))}) ORDER BY rowid"
-                )
-                for row in conn.execute(query, batch):
-                    self._check_extras(row, extras.pop(row[0], None), outcome)
+            for row in rows_by_rowid(conn, table=table.source_table, selected=selected, rowids=rowids):
+                self._check_extras(row, extras.pop(row[0], None), outcome)
 
     def matches_quickly(self, row: tuple, target: tuple, quarantine: dict, extras: dict) -> bool:
         # The common case in as few steps as possible; anything unusual goes through check().

@@ -212,6 +212,44 @@ static PyTypeObject IdSetType = {
     .tp_as_sequence = &IdSet_as_sequence,
 };
 
+/* ---- Rowids: a growing array of 64-bit integers, handed to Python as a list --------------------- */
+
+typedef struct {
+    long long *items;
+    Py_ssize_t n, cap;
+} Rowids;
+
+static int
+rowids_push(Rowids *list, long long value, Py_ssize_t first_cap)
+{
+    if (list->n == list->cap) {
+        Py_ssize_t cap = list->cap ? 2 * list->cap : first_cap;
+        long long *grown = PyMem_Realloc(list->items, cap * sizeof(long long));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        list->items = grown;
+        list->cap = cap;
+    }
+    list->items[list->n++] = value;
+    return 0;
+}
+
+static PyObject *
+ints_to_list(const long long *items, Py_ssize_t n)
+{
+    PyObject *list = PyList_New(n);
+    for (Py_ssize_t i = 0; list != NULL && i < n; i++) {
+        PyObject *value = PyLong_FromLongLong(items[i]);
+        if (value == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, value);
+    }
+    return list;
+}
+
 /* ---- the encoder ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -255,8 +293,7 @@ typedef struct {
     double cutoff;              /* rows expiring before it are skipped */
     int with_extras;            /* rows added are handed back for their extra columns */
     Py_ssize_t read, present_count, expired;
-    long long *inserted;        /* rowids the pump added, in order */
-    Py_ssize_t ninserted, inserted_cap;
+    Rowids inserted;            /* rowids the pump added, in order */
     MjBuffer json;              /* jsonb's text of a source JSON value, for comparisons */
     /* the row being encoded, for K_ROW columns: its values and, once made, its tuple */
     struct Value *row_values;
@@ -1990,18 +2027,7 @@ static PyTypeObject ReaderType = {
 static int
 note_inserted(Encoder *self, long long rowid)
 {
-    if (self->ninserted == self->inserted_cap) {
-        Py_ssize_t cap = self->inserted_cap ? 2 * self->inserted_cap : 4096;
-        long long *grown = PyMem_Realloc(self->inserted, cap * sizeof(long long));
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        self->inserted = grown;
-        self->inserted_cap = cap;
-    }
-    self->inserted[self->ninserted++] = rowid;
-    return 0;
+    return rowids_push(&self->inserted, rowid, 4096);
 }
 
 /*
@@ -2077,18 +2103,9 @@ Encoder_pump(Encoder *self, PyObject *args)
 static PyObject *
 Encoder_take_inserted(Encoder *self, PyObject *Py_UNUSED(ignored))
 {
-    PyObject *list = PyList_New(self->ninserted);
-    if (list == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < self->ninserted; i++) {
-        PyObject *rowid = PyLong_FromLongLong(self->inserted[i]);
-        if (rowid == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, i, rowid);
-    }
-    self->ninserted = 0;
+    PyObject *list = ints_to_list(self->inserted.items, self->inserted.n);
+    if (list != NULL)
+        self->inserted.n = 0;
     return list;
 }
 
@@ -2107,8 +2124,7 @@ typedef struct {
     PyObject *json_equal;   /* Python fallback for jsonb texts that differ, or NULL */
     PyObject *plaintext_of; /* target token -> plaintext bytes (or None), for K_PLAINTEXT columns */
     int keep_matched;       /* record the rowids that matched (a table whose extras Python checks) */
-    long long *matched_rowids;
-    Py_ssize_t nmatched_rowids, matched_cap;
+    Rowids matched_rowids;
     TargetRow *rows;
     Py_ssize_t nrows, next_row;
     long long *quarantined; /* sorted */
@@ -2120,15 +2136,14 @@ typedef struct {
     Py_ssize_t nreferences;
     int reference_fields[16];
     IdSet *reference_parents[16];
-    Py_ssize_t dangling[16];
+    long long dangling[16];
     /* orphans: source positions holding legacy user ids, the UUIDs of the legacy users, and the
      * ids some source row holds that no legacy user has (in the order found) */
     IdSet *users;
     Py_ssize_t nuser_positions;
     int user_positions[16];
     uint64_t users_ns_high, users_ns_low;
-    long long *orphans;
-    Py_ssize_t norphans, orphans_cap;
+    Rowids orphans;
     Py_ssize_t source_rows, target_rows, matched, skipped;
 } RangeCheck;
 
@@ -2273,7 +2288,7 @@ RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
         return -1;
     Py_CLEAR(self->users);
     self->nuser_positions = 0;
-    self->norphans = 0;
+    self->orphans.n = 0;
     if (users != Py_None) {
         /* (IdSet of the legacy users' UUIDs, (users namespace high, low), [source positions]) */
         PyObject *set, *positions;
@@ -2330,7 +2345,7 @@ RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
     }
     Py_XSETREF(self->plaintext_of, plaintext_of == Py_None ? NULL : (Py_INCREF(plaintext_of), plaintext_of));
     self->keep_matched = keep_matched;
-    self->nmatched_rowids = 0;
+    self->matched_rowids.n = 0;
     Py_INCREF(encoder);
     Py_XSETREF(self->encoder, (Encoder *)encoder);
     Py_INCREF(reader);
@@ -2378,17 +2393,8 @@ note_orphans(RangeCheck *self, Value *values, Py_ssize_t n)
         const unsigned char *p = (const unsigned char *)uuid;
         if (idset_contains(self->users, get64(p), get64(p + 8)))
             continue;
-        if (self->norphans == self->orphans_cap) {
-            Py_ssize_t cap = self->orphans_cap ? 2 * self->orphans_cap : 64;
-            long long *grown = PyMem_Realloc(self->orphans, cap * sizeof(long long));
-            if (grown == NULL) {
-                PyErr_NoMemory();
-                return -1;
-            }
-            self->orphans = grown;
-            self->orphans_cap = cap;
-        }
-        self->orphans[self->norphans++] = id;
+        if (rowids_push(&self->orphans, id, 64) < 0)
+            return -1;
     }
     return 0;
 }
@@ -2482,17 +2488,8 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
                 self->matched++;
                 values_release(values, n);
                 if (self->keep_matched) {
-                    if (self->nmatched_rowids == self->matched_cap) {
-                        Py_ssize_t cap = self->matched_cap ? 2 * self->matched_cap : 1024;
-                        long long *grown = PyMem_Realloc(self->matched_rowids, cap * sizeof(long long));
-                        if (grown == NULL) {
-                            PyErr_NoMemory();
-                            return NULL;
-                        }
-                        self->matched_rowids = grown;
-                        self->matched_cap = cap;
-                    }
-                    self->matched_rowids[self->nmatched_rowids++] = rowid;
+                    if (rowids_push(&self->matched_rowids, rowid, 1024) < 0)
+                        return NULL;
                 }
                 continue;
             }
@@ -2521,45 +2518,21 @@ RangeCheck_next(RangeCheck *self, PyObject *Py_UNUSED(ignored))
 static PyObject *
 RangeCheck_orphans(RangeCheck *self, PyObject *Py_UNUSED(ignored))
 {
-    PyObject *list = PyList_New(self->norphans);
-    for (Py_ssize_t i = 0; list != NULL && i < self->norphans; i++) {
-        PyObject *id = PyLong_FromLongLong(self->orphans[i]);
-        if (id == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, i, id);
-    }
-    return list;
+    return ints_to_list(self->orphans.items, self->orphans.n);
 }
 
 /* dangling() -> per reference, the target rows whose value is no id of the parent */
 static PyObject *
 RangeCheck_dangling(RangeCheck *self, PyObject *Py_UNUSED(ignored))
 {
-    PyObject *list = PyList_New(self->nreferences);
-    for (Py_ssize_t r = 0; list != NULL && r < self->nreferences; r++) {
-        PyObject *count = PyLong_FromSsize_t(self->dangling[r]);
-        if (count == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, r, count);
-    }
-    return list;
+    return ints_to_list(self->dangling, self->nreferences);
 }
 
 /* matched_rowids() -> the rowids that matched byte for byte, in order (with keep_matched) */
 static PyObject *
 RangeCheck_matched_rowids(RangeCheck *self, PyObject *Py_UNUSED(ignored))
 {
-    PyObject *list = PyList_New(self->nmatched_rowids);
-    for (Py_ssize_t i = 0; list != NULL && i < self->nmatched_rowids; i++) {
-        PyObject *rowid = PyLong_FromLongLong(self->matched_rowids[i]);
-        if (rowid == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, i, rowid);
-    }
-    return list;
+    return ints_to_list(self->matched_rowids.items, self->matched_rowids.n);
 }
 
 static void
@@ -2568,9 +2541,9 @@ RangeCheck_dealloc(RangeCheck *self)
     for (Py_ssize_t r = 0; r < self->nreferences; r++)
         Py_CLEAR(self->reference_parents[r]);
     Py_CLEAR(self->users);
-    PyMem_Free(self->orphans);
+    PyMem_Free(self->orphans.items);
     Py_CLEAR(self->plaintext_of);
-    PyMem_Free(self->matched_rowids);
+    PyMem_Free(self->matched_rowids.items);
     Py_CLEAR(self->encoder);
     Py_CLEAR(self->reader);
     Py_CLEAR(self->target);
@@ -2955,7 +2928,7 @@ Encoder_dealloc(Encoder *self)
     Py_CLEAR(self->seen);
     Py_CLEAR(self->error_type);
     PyMem_Free(self->buf);
-    PyMem_Free(self->inserted);
+    PyMem_Free(self->inserted.items);
     mj_buffer_free(&self->json);
     Py_CLEAR(self->row_tuple);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -3031,7 +3004,7 @@ Encoder_init(Encoder *self, PyObject *args, PyObject *kwargs)
     if (expires != Py_None && !PyArg_ParseTuple(expires, "id", &self->expires_index, &self->cutoff))
         return -1;
     self->with_extras = with_extras;
-    self->read = self->present_count = self->expired = self->ninserted = 0;
+    self->read = self->present_count = self->expired = self->inserted.n = 0;
     Py_ssize_t n = PyList_GET_SIZE(columns);
     self->columns = PyMem_Calloc(n ? n : 1, sizeof(Column));
     if (self->columns == NULL) {
