@@ -321,6 +321,21 @@ parse_string(Parser *ps, const unsigned char **pp, const unsigned char *end, Nod
     }
 }
 
+/* A string, p at its opening quote, made a node with a tree: 1, 0 when declined, -1 out of memory. */
+MJ_INLINE int
+parse_string_node(Parser *ps, const unsigned char **pp, const unsigned char *end, int build)
+{
+    Node *node = NULL;
+    if (build) {
+        int64_t index = new_node(ps, MJ_STRING);
+        if (index < 0)
+            return -1;
+        node = &ps->scratch->nodes[index];
+    }
+    (*pp)++;
+    return parse_string(ps, pp, end, node);
+}
+
 /*
  * The whole text. 1: accepted (with a tree, scratch->nodes[0...] holds it); 0: declined;
  * -1: out of memory (only with a tree). Iterative, so nesting costs no C stack.
@@ -333,6 +348,7 @@ parse(Parser *ps, const unsigned char *p, const unsigned char *end, int build)
     int depth = 0;
     int64_t index = 0;
     Node *node = NULL;
+    int ok;
 
 value:
     while (p < end && is_space(*p))
@@ -362,14 +378,8 @@ value:
             goto key;
         goto value;
     case '"':
-        if (build) {
-            if ((index = new_node(ps, MJ_STRING)) < 0)
-                return -1;
-            node = &ps->scratch->nodes[index];
-        }
-        p++;
-        if (!parse_string(ps, &p, end, node))
-            return 0;
+        if ((ok = parse_string_node(ps, &p, end, build)) <= 0)
+            return ok;
         goto after;
     case 't':
     case 'f':
@@ -433,14 +443,8 @@ key:
     /* p is past the whitespace before a member's key. */
     if (p >= end || *p != '"')
         return 0;
-    if (build) {
-        if ((index = new_node(ps, MJ_STRING)) < 0)
-            return -1;
-        node = &ps->scratch->nodes[index];
-    }
-    p++;
-    if (!parse_string(ps, &p, end, node))
-        return 0;
+    if ((ok = parse_string_node(ps, &p, end, build)) <= 0)
+        return ok;
     while (p < end && is_space(*p))
         p++;
     if (p >= end || *p != ':')

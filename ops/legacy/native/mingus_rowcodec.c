@@ -485,6 +485,31 @@ is_space(char c)
     return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
 }
 
+/* Surrounding whitespace off, as str.strip() takes it. */
+static void
+strip_spaces(const char **s, Py_ssize_t *n)
+{
+    while (*n > 0 && is_space(**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n > 0 && is_space((*s)[*n - 1]))
+        (*n)--;
+}
+
+/* HH:MM:SS at s[11..18], after a date and its separator (the caller checks it): 1 and the clock, else 0. */
+static int
+parse_clock(const char *s, int *hour, int *minute, int *second)
+{
+    if (!(is_digit(s[11]) && is_digit(s[12]) && s[13] == ':' && is_digit(s[14]) && is_digit(s[15]) && s[16] == ':' &&
+          is_digit(s[17]) && is_digit(s[18])))
+        return 0;
+    *hour = two(s + 11);
+    *minute = two(s + 14);
+    *second = two(s + 17);
+    return *hour <= 23 && *minute <= 59 && *second <= 59;
+}
+
 /*
  * transforms.to_display_money for ASCII text: $1,234.56, $1234.56, -$12.00, ($12.00), the cents
  * optional, surrounding whitespace stripped. 1 and the cents, or 0 for anything else (the Python
@@ -493,12 +518,7 @@ is_space(char c)
 static int
 parse_display_money(const char *s, Py_ssize_t n, int64_t *cents)
 {
-    while (n > 0 && is_space(*s)) {
-        s++;
-        n--;
-    }
-    while (n > 0 && is_space(s[n - 1]))
-        n--;
+    strip_spaces(&s, &n);
     Py_ssize_t at = 0;
     int open = 0, minus = 0;
     if (at < n && s[at] == '(') {
@@ -573,12 +593,7 @@ parse_us_date(const char *s, Py_ssize_t n, int *y, int *m, int *d)
 static int
 parse_ipv4(const char *s, Py_ssize_t n, unsigned char *out)
 {
-    while (n > 0 && is_space(*s)) {
-        s++;
-        n--;
-    }
-    while (n > 0 && is_space(s[n - 1]))
-        n--;
+    strip_spaces(&s, &n);
     Py_ssize_t at = 0;
     for (int octet = 0; octet < 4; octet++) {
         if (octet > 0) {
@@ -624,6 +639,47 @@ decimal_of(Encoder *self, int64_t cents)
     PyObject *result = PyObject_CallOneArg(self->decimal, number);
     Py_DECREF(number);
     return result;
+}
+
+/* A numeric field of cents; the value, when wanted, a Decimal. */
+static int
+money_field(Encoder *self, int64_t cents, int want_value, PyObject **value_out)
+{
+    if (numeric_field(self, cents) < 0)
+        return -1;
+    if (want_value && (*value_out = decimal_of(self, cents)) == NULL)
+        return -1;
+    return 1;
+}
+
+/* A date field; the value, when wanted, a datetime.date. */
+static int
+date_field(Encoder *self, int y, int m, int d, int want_value, PyObject **value_out)
+{
+    char out[4];
+    put32(out, (uint32_t)(int32_t)(days_from_civil(y, m, d) - PG_EPOCH_DAYS));
+    if (field(self, out, 4) < 0)
+        return -1;
+    if (want_value && (*value_out = PyDate_FromDate(y, m, d)) == NULL)
+        return -1;
+    return 1;
+}
+
+/* A jsonb field of JSON text (binary format version 1); JSON is never a key or checked value. */
+static int
+jsonb_field(Encoder *self, const char *text, Py_ssize_t size, int want_value)
+{
+    if (ensure(self, 5 + size) < 0)
+        return -1;
+    put32(self->buf + self->len, (uint32_t)(size + 1));
+    self->buf[self->len + 4] = 1; /* jsonb binary format version */
+    memcpy(self->buf + self->len + 5, text, size);
+    self->len += 5 + size;
+    if (want_value) {
+        PyErr_SetString(PyExc_RuntimeError, "JSON is never a key or checked value here");
+        return -1;
+    }
+    return 1;
 }
 
 /* ---- source values -------------------------------------------------------------------------- */
@@ -871,6 +927,31 @@ parent_known(Column *col, const char *id, PyObject *id_bytes)
 
 static int encode_call_result(Encoder *self, Column *col, PyObject *result);
 
+/* A conversion's result (a new reference, or NULL with an exception set) encoded, and consumed. */
+static int
+encode_converted(Encoder *self, Column *col, PyObject *result, int want_value, PyObject **value_out)
+{
+    if (result == NULL)
+        return -1;
+    int outcome = encode_call_result(self, col, result);
+    if (outcome == 1 && want_value)
+        *value_out = result == Py_None ? NULL : (Py_INCREF(result), result);
+    Py_DECREF(result);
+    return outcome;
+}
+
+/* The column's Python conversion of one value: a new reference, or NULL with an exception set. */
+static PyObject *
+call_on_value(Column *col, Value *v)
+{
+    PyObject *value = value_object(v);
+    if (value == NULL)
+        return NULL;
+    PyObject *result = PyObject_CallOneArg(col->func, value);
+    Py_DECREF(value);
+    return result;
+}
+
 /* Returns 1 when encoded, 0 when declined, -1 with an exception set. *value_out gets a new
  * reference to the converted Python value when want_value (NULL for SQL NULL). */
 static int
@@ -894,14 +975,7 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
         /* The conversion reads the whole row (the email policy's columns): made into a tuple once. */
         if (self->row_tuple == NULL && (self->row_tuple = values_tuple(values, nvalues)) == NULL)
             return -1;
-        PyObject *result = PyObject_CallOneArg(col->func, self->row_tuple);
-        if (result == NULL)
-            return -1;
-        int outcome = encode_call_result(self, col, result);
-        if (outcome == 1 && want_value)
-            *value_out = result == Py_None ? NULL : (Py_INCREF(result), result);
-        Py_DECREF(result);
-        return outcome;
+        return encode_converted(self, col, PyObject_CallOneArg(col->func, self->row_tuple), want_value, value_out);
     }
     if (col->index >= nvalues) {
         PyErr_Format(PyExc_IndexError, "the row has no column %d", col->index);
@@ -1025,11 +1099,7 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
             return 0;
         if ((col->has_low && cents < col->low * 100) || (col->has_high && cents > col->high * 100))
             return 0;
-        if (numeric_field(self, cents) < 0)
-            return -1;
-        if (want_value && (*value_out = decimal_of(self, cents)) == NULL)
-            return -1;
-        return 1;
+        return money_field(self, cents, want_value, value_out);
     }
     case K_BOOL: {
         int truth;
@@ -1064,13 +1134,7 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
         int y, m, d;
         if (v->type != V_TEXT || !v->ascii || v->n != 10 || !parse_date(v->s, &y, &m, &d))
             return 0;
-        char out[4];
-        put32(out, (uint32_t)(int32_t)(days_from_civil(y, m, d) - PG_EPOCH_DAYS));
-        if (field(self, out, 4) < 0)
-            return -1;
-        if (want_value && (*value_out = PyDate_FromDate(y, m, d)) == NULL)
-            return -1;
-        return 1;
+        return date_field(self, y, m, d, want_value, value_out);
     }
     case K_NAIVE_TS: {
         if (v->type != V_TEXT || !v->ascii)
@@ -1080,11 +1144,8 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
         int y, m, d;
         if (size < 19 || size > 26 || size == 20 || !parse_date(s, &y, &m, &d))
             return 0;
-        if (!((s[10] == ' ' || s[10] == 'T') && is_digit(s[11]) && is_digit(s[12]) && s[13] == ':' && is_digit(s[14]) &&
-              is_digit(s[15]) && s[16] == ':' && is_digit(s[17]) && is_digit(s[18])))
-            return 0;
-        int hour = two(s + 11), minute = two(s + 14), second = two(s + 17);
-        if (hour > 23 || minute > 59 || second > 59)
+        int hour, minute, second;
+        if (!((s[10] == ' ' || s[10] == 'T') && parse_clock(s, &hour, &minute, &second)))
             return 0;
         int64_t micro = 0;
         if (size > 19) {
@@ -1112,11 +1173,8 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
         int y, m, d;
         if (size < 20 || size > 32 || !parse_date(s, &y, &m, &d) || y < 2 || y > 9998)
             return 0;
-        if (!(s[10] == 'T' && is_digit(s[11]) && is_digit(s[12]) && s[13] == ':' && is_digit(s[14]) &&
-              is_digit(s[15]) && s[16] == ':' && is_digit(s[17]) && is_digit(s[18])))
-            return 0;
-        int hour = two(s + 11), minute = two(s + 14), second = two(s + 17);
-        if (hour > 23 || minute > 59 || second > 59)
+        int hour, minute, second;
+        if (!(s[10] == 'T' && parse_clock(s, &hour, &minute, &second)))
             return 0;
         int64_t micro = 0;
         if (s[at] == '.') {
@@ -1226,24 +1284,10 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
     case K_JSON: {
         if (v->type == V_TEXT && value_utf8(v) == 0 && mj_check(v->s, v->n) == 1) {
             /* Certainly what check_json keeps as it is: the text goes to jsonb unchanged. */
-            if (ensure(self, 5 + v->n) < 0)
-                return -1;
-            put32(self->buf + self->len, (uint32_t)(v->n + 1));
-            self->buf[self->len + 4] = 1; /* jsonb binary format version */
-            memcpy(self->buf + self->len + 5, v->s, v->n);
-            self->len += 5 + v->n;
-            if (want_value) {
-                PyErr_SetString(PyExc_RuntimeError, "JSON is never a key or checked value here");
-                return -1;
-            }
-            return 1;
+            return jsonb_field(self, v->s, v->n, want_value);
         }
         /* Anything the C check is not sure of: check_json decides (and names what is wrong). */
-        PyObject *value = value_object(v);
-        if (value == NULL)
-            return -1;
-        PyObject *checked = PyObject_CallOneArg(col->func, value);
-        Py_DECREF(value);
+        PyObject *checked = call_on_value(col, v);
         if (checked == NULL)
             return -1;
         if (checked == self->empty_json || !PyUnicode_CheckExact(checked)) {
@@ -1253,24 +1297,14 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
         }
         Py_ssize_t size;
         const char *data = PyUnicode_AsUTF8AndSize(checked, &size);
-        if (data == NULL || ensure(self, 5 + size) < 0) {
+        if (data == NULL) {
             Py_DECREF(checked);
-            if (data == NULL) {
-                PyErr_Clear();
-                return 0;
-            }
-            return -1;
+            PyErr_Clear();
+            return 0;
         }
-        put32(self->buf + self->len, (uint32_t)(size + 1));
-        self->buf[self->len + 4] = 1; /* jsonb binary format version */
-        memcpy(self->buf + self->len + 5, data, size);
-        self->len += 5 + size;
+        int outcome = jsonb_field(self, data, size, want_value);
         Py_DECREF(checked);
-        if (want_value) {
-            PyErr_SetString(PyExc_RuntimeError, "JSON is never a key or checked value here");
-            return -1;
-        }
-        return 1;
+        return outcome;
     }
     case K_INET: {
         unsigned char address[4];
@@ -1289,46 +1323,25 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
     }
     case K_DISPLAY_MONEY: {
         int64_t cents;
-        if (v->type == V_TEXT && v->ascii && parse_display_money(v->s, v->n, &cents)) {
-            if (numeric_field(self, cents) < 0)
-                return -1;
-            if (want_value && (*value_out = decimal_of(self, cents)) == NULL)
-                return -1;
-            return 1;
-        }
+        if (v->type == V_TEXT && v->ascii && parse_display_money(v->s, v->n, &cents))
+            return money_field(self, cents, want_value, value_out);
         goto python_conversion;
     }
     case K_US_DATE: {
         int y, m, d;
-        if (v->type == V_TEXT && v->ascii && parse_us_date(v->s, v->n, &y, &m, &d)) {
-            char out[4];
-            put32(out, (uint32_t)(int32_t)(days_from_civil(y, m, d) - PG_EPOCH_DAYS));
-            if (field(self, out, 4) < 0)
-                return -1;
-            if (want_value && (*value_out = PyDate_FromDate(y, m, d)) == NULL)
-                return -1;
-            return 1;
-        }
+        if (v->type == V_TEXT && v->ascii && parse_us_date(v->s, v->n, &y, &m, &d))
+            return date_field(self, y, m, d, want_value, value_out);
         goto python_conversion;
     }
     case K_DOLLARS: {
-        if (v->type == V_INT && v->i > -1000000000000LL && v->i < 1000000000000LL) {
-            if (numeric_field(self, v->i * 100) < 0)
-                return -1;
-            if (want_value && (*value_out = decimal_of(self, v->i * 100)) == NULL)
-                return -1;
-            return 1;
-        }
+        if (v->type == V_INT && v->i > -1000000000000LL && v->i < 1000000000000LL)
+            return money_field(self, v->i * 100, want_value, value_out);
         goto python_conversion;
     }
     case K_PLAINTEXT: {
         /* Validation: the conversion gives the plaintext (bytes); compared with the target's through
          * plaintext_of, since a token differs on every encryption. */
-        PyObject *value = value_object(v);
-        if (value == NULL)
-            return -1;
-        PyObject *result = PyObject_CallOneArg(col->func, value);
-        Py_DECREF(value);
+        PyObject *result = call_on_value(col, v);
         if (result == NULL)
             return -1;
         int outcome;
@@ -1348,18 +1361,7 @@ encode_column(Encoder *self, Column *col, Value *values, Py_ssize_t nvalues, uin
     case K_CALL:
     python_conversion: {
         /* The Python step converts (raising TransformError for a bad value), C encodes. */
-        PyObject *value = value_object(v);
-        if (value == NULL)
-            return -1;
-        PyObject *result = PyObject_CallOneArg(col->func, value);
-        Py_DECREF(value);
-        if (result == NULL)
-            return -1;
-        int outcome = encode_call_result(self, col, result);
-        if (outcome == 1 && want_value)
-            *value_out = result == Py_None ? NULL : (Py_INCREF(result), result);
-        Py_DECREF(result);
-        return outcome;
+        return encode_converted(self, col, call_on_value(col, v), want_value, value_out);
     }
     default:
         PyErr_Format(PyExc_RuntimeError, "unknown column kind %d", col->kind);
