@@ -828,15 +828,7 @@ def _target_tuples(checker: _TableChecker, lower: uuid.UUID, upper: uuid.UUID) -
     Read whole before the first is handed out (a unit is about ``UNIT_ROWS``
     rows): the checks query the same connection while the merge goes on.
     """
-    query = psycopg.sql.SQL(
-        "COPY (SELECT {columns} FROM {target} WHERE id BETWEEN {lower} AND {upper} ORDER BY id) "
-        "TO STDOUT (FORMAT BINARY)"
-    ).format(
-        columns=psycopg.sql.SQL(checker.copy_list),
-        target=psycopg.sql.Identifier(checker.target_name),
-        lower=psycopg.sql.Literal(str(lower)),
-        upper=psycopg.sql.Literal(str(upper)),
-    )
+    query = _range_copy(checker, lower, upper, ordered=True)
     data = bytearray()
     tuples: list[tuple[int, bytes]] = []
     done = False
@@ -853,6 +845,22 @@ def _target_tuples(checker: _TableChecker, lower: uuid.UUID, upper: uuid.UUID) -
     if not done:
         raise CannotValidate(f"the COPY of {checker.target_name} ended without its trailer")
     return tuples
+
+
+def _range_copy(checker: _TableChecker, lower: uuid.UUID, upper: uuid.UUID, *, ordered: bool) -> psycopg.sql.Composed:
+    """``COPY ... TO STDOUT (FORMAT BINARY)`` of the checked columns of the target rows between two ids.
+
+    ``ordered`` sorts them by id (the merge walks them in order; the C range check sorts them itself).
+    """
+    return psycopg.sql.SQL(
+        "COPY (SELECT {columns} FROM {target} WHERE id BETWEEN {lower} AND {upper}{order}) TO STDOUT (FORMAT BINARY)"
+    ).format(
+        columns=psycopg.sql.SQL(checker.copy_list),
+        target=psycopg.sql.Identifier(checker.target_name),
+        lower=psycopg.sql.Literal(str(lower)),
+        upper=psycopg.sql.Literal(str(upper)),
+        order=psycopg.sql.SQL(" ORDER BY id" if ordered else ""),
+    )
 
 
 # Parent tables' ids, per worker process: {table: IdSet}. A unit's target rows are checked against
@@ -896,20 +904,15 @@ def _target_records(checker: _TableChecker, low: int, high: int) -> tuple[bytes,
         return b"", True
     table = checker.table
     lower, upper = ids.uuid_bounds(table.source_file, table.source_table, max(low, 0), min(high, ids.ROWID_LIMIT - 1))
-    columns = psycopg.sql.SQL(checker.copy_list)
-    target = psycopg.sql.Identifier(checker.target_name)
     connection.ensure_connection()
     conn = connection.connection
-    copy = psycopg.sql.SQL(
-        "COPY (SELECT {columns} FROM {target} WHERE id BETWEEN {lower} AND {upper}) TO STDOUT (FORMAT BINARY)"
-    ).format(columns=columns, target=target, lower=psycopg.sql.Literal(lower), upper=psycopg.sql.Literal(upper))
-    data = row_codec.read_copy(conn, copy.as_string(conn))
+    data = row_codec.read_copy(conn, _range_copy(checker, lower, upper, ordered=False).as_string(conn))
     if data is not None:
         return data, True
     query = psycopg.sql.SQL(
         "SELECT string_agg(record_send(t), ''::bytea) "
         "FROM (SELECT {columns} FROM {target} WHERE id BETWEEN %s AND %s) t"
-    ).format(columns=columns, target=target)
+    ).format(columns=psycopg.sql.SQL(checker.copy_list), target=psycopg.sql.Identifier(checker.target_name))
     with psycopg.Cursor(conn) as cursor:
         cursor.execute(query, [lower, upper], binary=True)
         data = cursor.fetchone()[0]
@@ -999,19 +1002,25 @@ class _TableChecker:
                 outcome.compared += 1
                 outcome.matched += 1
                 continue
-            self.check(
-                row,
-                self.parsed(present),
-                quarantine.pop(rowid, None) if quarantine else None,
-                extras.pop(rowid, None) if extras else None,
-                outcome,
-            )
+            self.check_with_records(row, present, quarantine, extras, outcome)
         while pending is not None:
             target_rows += 1
             self.check_unexpected(pending[0], self.parsed(pending[1]), outcome)
             pending = next(target, None)
         outcome.source_rows += source_rows
         outcome.target_rows += target_rows
+
+    def check_with_records(self, row: tuple, target, quarantine: dict, extras: dict, outcome: _UnitOutcome) -> None:
+        """``check`` of a source row and its target row as read, with the row's quarantine record and kept
+        extras taken out of the unit's (what is left in them once the unit is done has no source row)."""
+        rowid = row[0]
+        self.check(
+            row,
+            self.parsed(target),
+            quarantine.pop(rowid, None) if quarantine else None,
+            extras.pop(rowid, None) if extras else None,
+            outcome,
+        )
 
     def matches_quickly(self, row: tuple, target: tuple, quarantine: dict, extras: dict) -> bool:
         """Whether the row is plainly equal to its target row; False means "look closer", not "differs"."""
@@ -1168,13 +1177,7 @@ class _KnownTableChecker(_TableChecker):
                 if kind == row_codec.RANGE_UNEXPECTED:
                     self.check_unexpected(rowid, self.parsed(target_row), outcome)
                     continue
-                self.check(
-                    row,
-                    self.parsed(target_row),
-                    quarantine.pop(rowid, None) if quarantine else None,
-                    extras.pop(rowid, None) if extras else None,
-                    outcome,
-                )
+                self.check_with_records(row, target_row, quarantine, extras, outcome)
         outcome.compared += check.matched
         outcome.matched += check.matched
         outcome.skipped += check.skipped
@@ -1317,11 +1320,12 @@ class _KnownTableChecker(_TableChecker):
             outcome.find(self.table, row[0], "extras", None, _show(expected), "no extras row")
             return
         target_table, target_id, data = kept
-        owner = (target_table, _uuid_bytes(target_id))
-        if owner == (self.target_name, _uuid_bytes(self.converter.uuid_for(row[0]))) and data == json.dumps(expected):
+        owner = (self.target_name, _uuid_bytes(self.converter.uuid_for(row[0])))
+        owned = (target_table, _uuid_bytes(target_id)) == owner
+        if owned and data == json.dumps(expected):
             return  # jsonb printed exactly what json writes: the same document (anything else is parsed)
         actual = json.loads(data)
-        if owner != (self.target_name, _uuid_bytes(self.converter.uuid_for(row[0]))) or actual != expected:
+        if not owned or actual != expected:
             outcome.find(self.table, row[0], "extras", None, _show(expected), _show(actual))
 
     def check_unexpected(self, rowid: int, target: tuple, outcome: _UnitOutcome) -> None:
