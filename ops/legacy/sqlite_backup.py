@@ -115,6 +115,8 @@ class OpenedFile:
     # The main file alone (WAL ignored), set when a -wal holds committed frames. Read while a live writer
     # checkpoints, it can be torn: good for "rows only in the -wal" figures, not for copying.
     main_file_uri: str | None
+    # The private copy it was read from, when it needed one: already a consistent copy of the source.
+    private_copy: Path | None = None
 
 
 @dataclass
@@ -267,7 +269,7 @@ def open_legacy_readonly(
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="legacy-ro-", dir=scratch_dir))
             return _copy_with_sidecar(path, Path(scratch), sidecar)
 
-        main_file_uri = None
+        main_file_uri = copy = None
         if not wal_mode:
             try:
                 connection = _connect(_uri(path, mode="ro"), name=name, busy_timeout=busy_timeout)
@@ -276,7 +278,8 @@ def open_legacy_readonly(
                 if error.kind != "hot-journal":
                     raise
                 # Opened read-write, the copy rolls the interrupted write back, as the legacy app would have.
-                connection = _connect(_uri(private_copy("-journal")), name=name, busy_timeout=busy_timeout)
+                copy = private_copy("-journal")
+                connection = _connect(_uri(copy), name=name, busy_timeout=busy_timeout)
                 how = "private copy with its hot -journal rolled back there (the source keeps it)"
         else:
             if has_wal and has_shm:
@@ -288,13 +291,15 @@ def open_legacy_readonly(
                 uri, how = _uri(path, mode="ro", immutable=1), "read-only (immutable: WAL mode, nothing in a -wal)"
             else:
                 _wait_for_writer(path, busy_timeout)
-                path = private_copy("-wal")
+                path = copy = private_copy("-wal")
                 uri, how = _uri(path, mode="ro"), "private copy of the file and its -wal (no -shm to read it in place)"
             if pending:
                 main_file_uri = _uri(path, mode="ro", immutable=1)
             connection = _connect(uri, name=name, busy_timeout=busy_timeout)
         stack.callback(connection.close)
-        yield OpenedFile(connection=connection, how=how, wal_mode=wal_mode, wal=wal, main_file_uri=main_file_uri)
+        yield OpenedFile(
+            connection=connection, how=how, wal_mode=wal_mode, wal=wal, main_file_uri=main_file_uri, private_copy=copy
+        )
 
 
 def explain_sqlite_error(name: str, error: sqlite3.Error, *, busy_timeout: float | None = None) -> LegacyFileError:
@@ -576,7 +581,10 @@ def _snapshot(directory: Path, destination: Path, busy_timeout: float) -> list[S
             for name, source in opened.items():
                 target = destination / name
                 written.append(target)
-                _copy_through_backup_api(name, source.connection, target)
+                if source.private_copy is not None:
+                    _adopt_private_copy(name, source, target)
+                else:
+                    _copy_through_backup_api(name, source.connection, target)
                 wal_path = directory / f"{name}-wal"
                 result.append(
                     SnapshotFile(
@@ -615,6 +623,27 @@ def _copy_through_backup_api(name: str, source: sqlite3.Connection, target: Path
         raise explain_sqlite_error(name, error) from error
     finally:
         copy.close()
+
+
+def _adopt_private_copy(name: str, source: OpenedFile, target: Path) -> None:
+    # open_legacy_readonly already copied this file (and its -wal or hot -journal) for this run, and
+    # nothing else has it open: fold the -wal into it and keep it, rather than copy it a second time
+    # through the backup API (at scale 100 that second copy cost 0.3 s of a 0.36 s snapshot).
+    source.connection.close()
+    try:
+        copy = sqlite3.connect(source.private_copy, isolation_level=None)
+        try:
+            copy.execute("PRAGMA synchronous = OFF")  # a copy that is lost in a crash is made again
+            busy, frames, done = copy.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            copy.close()  # the last connection: it removes the emptied -wal and the -shm
+        if busy or frames != done:
+            raise LegacyFileError(
+                name, f"its private copy could not be checkpointed ({done} of {frames} frames)", kind="locked"
+            )
+        os.replace(source.private_copy, target)
+    except sqlite3.Error as error:
+        raise explain_sqlite_error(name, error) from error
 
 
 def _inspect(item: SnapshotFile) -> dict:

@@ -144,6 +144,24 @@ def test_rows_committed_only_in_the_wal_are_in_the_backup(tmp_path):
     assert result.verify.ok
 
 
+def test_a_snapshot_keeps_the_checkpointed_private_copy_of_a_file_with_a_pending_wal(tmp_path):
+    live = build_legacy_dir(tmp_path / "live")
+    writer = open_wal_writer(live / "alerts.db")
+    insert_alerts(writer, 7)
+    source = tmp_path / "legacy"
+    copy_files(live, source, [*LEGACY_FILES, "alerts.db-wal"])
+    writer.close()
+    before = directory_state(source)
+
+    copies = snapshot_legacy_dir(directory=source, destination=tmp_path / "snap")
+
+    assert directory_state(source) == before
+    # One self-contained file per source: the -wal folded in, no sidecar and no scratch directory left.
+    assert sorted(p.name for p in (tmp_path / "snap").iterdir()) == sorted(LEGACY_FILES)
+    assert _rows(copies["alerts.db"], "SELECT count(*) FROM alerts") == [(7,)]
+    assert _rows(copies["alerts.db"], "PRAGMA integrity_check") == [("ok",)]
+
+
 def test_backing_up_changes_nothing_in_the_source_directory(tmp_path):
     with directory_in_every_wal_state(tmp_path) as source:
         before = directory_state(source)
