@@ -31,7 +31,9 @@ Reading without touching
 
 Consistent copies
     ``snapshot_legacy_dir`` copies every ``*.db`` of a directory through
-    SQLite's online backup API, reading committed ``-wal`` content too. It
+    SQLite's online backup API, reading committed ``-wal`` content too; a file
+    that had to be read from a private copy (above) keeps that copy, with its
+    ``-wal`` checkpointed into it, instead of being copied again. It
     opens a read transaction on every file before copying any, so the copies
     show all files at (nearly) one moment, and a file someone holds an
     exclusive lock on fails after ``busy_timeout`` seconds instead of waiting
