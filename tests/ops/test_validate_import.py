@@ -328,6 +328,32 @@ def test_an_account_whose_email_policy_columns_changed_is_reported(db, legacy_di
     assert found == {("users", rowid, "differs", "legacy_email")}
 
 
+def test_an_account_created_since_the_import_with_a_legacy_accounts_email_is_a_note(db, legacy_dir):
+    from mingus.accounts.models import User
+
+    run_id = _import(legacy_dir)
+    rowid = _first_imported_rowid("users", "mingus.db", "users")
+    legacy_user = User.objects.get(id=ids.user_uuid(rowid))
+    # Its owner moved to another address, and a new sign-up took the old one.
+    email, legacy_user.email = legacy_user.email, "moved-on@example.com"
+    legacy_user.save(update_fields=["email"])
+    User.objects.create_user(email=email.upper(), password="x" * 12)
+
+    report = validate_import(run_id=run_id, workers=1)
+
+    assert any(
+        note.startswith("1 account(s) created since the import use an email") for note in report.checks["rows"].notes
+    )
+
+
+def test_without_accounts_created_since_the_import_there_is_no_email_note(db, legacy_dir):
+    run_id = _import(legacy_dir)
+
+    report = validate_import(run_id=run_id, workers=1)
+
+    assert not [note for note in report.checks["rows"].notes if "created since the import" in note]
+
+
 def test_a_placeholder_account_that_no_longer_looks_like_one_is_reported(db, legacy_dir):
     run_id = _import(legacy_dir)
     low, high = ids.uuid_bounds("mingus.db", "users", 0, ids.ROWID_LIMIT - 1)
