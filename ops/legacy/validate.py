@@ -310,6 +310,7 @@ class _State:
     tables: dict[str, _Table]
     context: ImportContext
     cutoff: datetime
+    checksums: dict[str, str] = field(default_factory=dict)  # SHA-256 of each snapshot copy
     # Computed by the parent while the workers run (only the parent needs them).
     orphans: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -335,20 +336,24 @@ def _prepare(*, run: ImportRun, snapshot: dict[str, Path]) -> _State:
     if keyring is None:
         notes.append("LEGACY_FERNET_KEYS is not set: encrypted rows cannot be compared (they show as not imported)")
     context = ImportContext(legacy_keyring=keyring, cache_cutoff_epoch=cutoff.timestamp())
-    # The tables are counted in a thread (SQLite leaves the GIL) while the policy is rebuilt here.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # The tables are counted and the copies hashed in threads (SQLite and hashlib leave the GIL)
+    # while the policy is rebuilt here: this phase has a core to spare, the row check has none.
+    with ThreadPoolExecutor(max_workers=2) as pool:
         counted = pool.submit(_plan_tables, run=run, snapshot=snapshot)
+        hashed = {name: pool.submit(sha256_file, path) for name, path in snapshot.items()}
         # The policy only looks at accounts outside the imported UUID range, so rebuilt
         # after the import it decides as it did before; the users' row check confirms it.
         context.email_policy = plan_email_policy(snapshot=snapshot)
         notes.extend(_email_policy_notes(run=run, snapshot=snapshot))
         tables = counted.result()
+        checksums = {name: future.result() for name, future in hashed.items()}
     return _State(
         run=run,
         snapshot=snapshot,
         tables=tables,
         context=context,
         cutoff=cutoff,
+        checksums=checksums,
         notes=notes,
     )
 
@@ -1614,7 +1619,7 @@ def _expired_sql(column: str) -> str:
 def _check_sources(*, state: _State, sources: _SourceFiles, section: CheckSection) -> None:
     recorded = state.run.source_checksums or {}
     for name in sorted(set(recorded) | set(state.snapshot), key=_file_order):
-        actual = sha256_file(state.snapshot[name]) if name in state.snapshot else None
+        actual = state.checksums.get(name)
         expected = recorded.get(name)
         section.items.append({"file": name, "recorded": expected, "now": actual, "ok": expected == actual})
         if expected is None:
