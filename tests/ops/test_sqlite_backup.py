@@ -124,13 +124,19 @@ def test_without_keep_snapshot_a_backup_leaves_no_uncompressed_copy(tmp_path):
     assert not any(path.suffix == ".db" for path in tmp_path.joinpath("b").rglob("*"))
 
 
-def test_rows_committed_only_in_the_wal_are_in_the_backup(tmp_path):
+def _alerts_only_in_the_wal(tmp_path: Path) -> Path:
+    """A legacy directory whose alerts.db holds 7 rows only in its -wal, with no -shm (a stopped app's files)."""
     live = build_legacy_dir(tmp_path / "live")
     writer = open_wal_writer(live / "alerts.db")
     insert_alerts(writer, 7)
     source = tmp_path / "legacy"
     copy_files(live, source, [*LEGACY_FILES, "alerts.db-wal"])
     writer.close()
+    return source
+
+
+def test_rows_committed_only_in_the_wal_are_in_the_backup(tmp_path):
+    source = _alerts_only_in_the_wal(tmp_path)
     assert read_wal_info(source / "alerts.db-wal").frames > 0
     assert _rows(source / "alerts.db", "SELECT count(*) FROM alerts") == [(0,)]  # the main file alone
 
@@ -145,12 +151,7 @@ def test_rows_committed_only_in_the_wal_are_in_the_backup(tmp_path):
 
 
 def test_a_snapshot_keeps_the_checkpointed_private_copy_of_a_file_with_a_pending_wal(tmp_path):
-    live = build_legacy_dir(tmp_path / "live")
-    writer = open_wal_writer(live / "alerts.db")
-    insert_alerts(writer, 7)
-    source = tmp_path / "legacy"
-    copy_files(live, source, [*LEGACY_FILES, "alerts.db-wal"])
-    writer.close()
+    source = _alerts_only_in_the_wal(tmp_path)
     before = directory_state(source)
 
     copies = snapshot_legacy_dir(directory=source, destination=tmp_path / "snap")
