@@ -250,6 +250,19 @@ ints_to_list(const long long *items, Py_ssize_t n)
     return list;
 }
 
+/* `sequence` as a new list, or NULL with an error: ValueError "at most <most> <what>" if it is longer. */
+static PyObject *
+list_of_at_most(PyObject *sequence, Py_ssize_t most, const char *what)
+{
+    PyObject *items = PySequence_List(sequence);
+    if (items != NULL && PyList_GET_SIZE(items) > most) {
+        Py_DECREF(items);
+        PyErr_Format(PyExc_ValueError, "at most %zd %s", most, what);
+        return NULL;
+    }
+    return items;
+}
+
 /* ---- the encoder ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -2297,14 +2310,9 @@ RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
         unsigned long long high, low;
         if (!PyArg_ParseTuple(users, "O!(KK)O", &IdSetType, &set, &high, &low, &positions))
             return -1;
-        PyObject *items = PySequence_List(positions);
+        PyObject *items = list_of_at_most(positions, 16, "user columns");
         if (items == NULL)
             return -1;
-        if (PyList_GET_SIZE(items) > 16) {
-            Py_DECREF(items);
-            PyErr_SetString(PyExc_ValueError, "at most 16 user columns");
-            return -1;
-        }
         for (Py_ssize_t k = 0; k < PyList_GET_SIZE(items); k++)
             self->user_positions[k] = (int)PyLong_AsLong(PyList_GET_ITEM(items, k));
         self->nuser_positions = PyList_GET_SIZE(items);
@@ -2322,14 +2330,9 @@ RangeCheck_init(RangeCheck *self, PyObject *args, PyObject *kwargs)
     self->nreferences = 0;
     if (references != Py_None) {
         /* a list of (target field position, IdSet of the parent's ids) */
-        PyObject *items = PySequence_List(references);
+        PyObject *items = list_of_at_most(references, 16, "references");
         if (items == NULL)
             return -1;
-        if (PyList_GET_SIZE(items) > 16) {
-            Py_DECREF(items);
-            PyErr_SetString(PyExc_ValueError, "at most 16 references");
-            return -1;
-        }
         for (Py_ssize_t r = 0; r < PyList_GET_SIZE(items); r++) {
             int position;
             PyObject *parents;
