@@ -1332,22 +1332,21 @@ class _KnownTableChecker(_TableChecker):
             outcome.find(self.table, row[0], "extras", None, _show(expected), _show(actual))
 
     def check_unexpected(self, rowid: int, target: tuple, outcome: _UnitOutcome) -> None:
-        if self.is_users and dict(zip(self.target_columns, target[1:], strict=True)).get("legacy_status") == (
-            "placeholder"
-        ):
-            outcome.placeholder_rows += 1
-        if self.is_users and self._looks_like_placeholder(rowid, target):
-            # Whether its user id is really referenced and deleted is for the parent to say.
-            outcome.placeholder_rowids.append(rowid)
-            return
+        if self.is_users:
+            values = dict(zip(self.target_columns, target[1:], strict=True))
+            if values.get("legacy_status") == "placeholder":
+                outcome.placeholder_rows += 1
+                if self._looks_like_placeholder(rowid, values):
+                    # Whether its user id is really referenced and deleted is for the parent to say.
+                    outcome.placeholder_rowids.append(rowid)
+                    return
         super().check_unexpected(rowid, target, outcome)
 
-    def _looks_like_placeholder(self, rowid: int, target: tuple) -> bool:
+    @staticmethod
+    def _looks_like_placeholder(rowid: int, values: dict) -> bool:
         # README "Email variants and orphans": one inactive account per deleted user whose rows remain.
-        values = dict(zip(self.target_columns, target[1:], strict=True))
         return (
-            values.get("legacy_status") == "placeholder"
-            and values.get("email") == f"deleted-user-{rowid}@legacy.invalid"
+            values.get("email") == f"deleted-user-{rowid}@legacy.invalid"
             and values.get("is_active") is False
             and str(values.get("password", "")).startswith("!")
         )
@@ -1725,20 +1724,12 @@ def _check_references(*, state: _State, section: CheckSection, totals: dict[str,
         if table.mapping is None:
             continue
         total = totals.get(key)
-        counted = total is not None and total.references_checked
         model = apps.get_model(table.mapping.model)
-        low, high = table.bounds
         for model_field in model._meta.concrete_fields:
             if not model_field.is_relation:
                 continue
             parent = model_field.related_model._meta
-            parent_column = model_field.target_field.column
-            if counted and parent_column == "id":
-                dangling = total.dangling[model_field.column]
-            else:
-                dangling = _count_dangling(
-                    table.target_table, model_field.column, parent.db_table, parent_column, low, high
-                )
+            dangling = _dangling(table, total, model_field.column, parent.db_table, model_field.target_field.column)
             section.items.append(
                 {
                     "table": key,
@@ -1755,10 +1746,7 @@ def _check_references(*, state: _State, section: CheckSection, totals: dict[str,
                 )
         if key == "mingus.db:audit_logs":
             # A plain UUID by design (entries about deleted users keep their subject): reported, not a failure.
-            if counted:
-                dangling = total.dangling["user_id"]
-            else:
-                dangling = _count_dangling(table.target_table, "user_id", "users", "id", low, high)
+            dangling = _dangling(table, total, "user_id", "users", "id")
             if dangling:
                 section.notes.append(f"{key}: {dangling} legacy audit entries name a user that no longer exists")
     extras = LegacyExtra._meta.db_table
@@ -1777,6 +1765,14 @@ def _check_references(*, state: _State, section: CheckSection, totals: dict[str,
                 {"table": key, "column": f"{extras}.target_id", "parent": table.target_table, "dangling": dangling}
             )
             section.problems.append(f"{key}: {dangling} kept extras belong to no {table.target_table} row")
+
+
+def _dangling(table: _Table, total: _UnitOutcome | None, column: str, parent_table: str, parent_column: str) -> int:
+    """Rows of ``table`` whose ``column`` names no ``parent_table`` row (the C row check's count, else SQL's)."""
+    if total is not None and total.references_checked and parent_column == "id":
+        return total.dangling[column]
+    low, high = table.bounds
+    return _count_dangling(table.target_table, column, parent_table, parent_column, low, high)
 
 
 def _count_dangling(child: str, column: str, parent: str, parent_column: str, low, high) -> int:
