@@ -53,6 +53,7 @@ from django.utils import timezone
 from mingus.db import quote_identifier as _quote
 from mingus.db_roles import runs_as_owner
 from mingus.fernet_ring import FernetRing
+from mingus.gc_freeze import long_lived_objects_frozen
 from ops.legacy import ids, row_codec
 from ops.legacy.convert import (
     EmailDecision,
@@ -140,6 +141,7 @@ ProgressCallback = Callable[[str, dict], None]
 # --------------------------------------------------------------------------------------------
 
 
+@long_lived_objects_frozen()
 @runs_as_owner
 def import_legacy_dir(
     *,
@@ -838,7 +840,6 @@ def _run_units(
     finally:
         pool.close()
         pool.join()
-        gc.unfreeze()
     if failure is not None:
         raise failure
     return built

@@ -30,6 +30,7 @@ the SQLite files say, under the documented policies?" Six checks (README
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import ipaddress
 import json
@@ -61,6 +62,7 @@ from psycopg.pq import Format
 from mingus import crypto
 from mingus.db import quote_identifier as _quote
 from mingus.db_roles import runs_as_owner
+from mingus.gc_freeze import long_lived_objects_frozen
 from ops.legacy import ids, row_codec
 from ops.legacy.convert import ImportContext, JsonText, RowConverter, describe_value
 from ops.legacy.importer import plan_email_policy
@@ -183,6 +185,7 @@ class ValidationReport:
 # --------------------------------------------------------------------------------------------
 
 
+@long_lived_objects_frozen()
 @runs_as_owner
 def validate_import(
     *,
@@ -508,6 +511,8 @@ def _run_checks(
             collector.add(_check_unit(unit))
     else:
         connections.close_all()  # never share a connection with forked workers
+        # The plan too stays out of the workers' collections, and its pages shared with them.
+        gc.freeze()
         pool = multiprocessing.get_context("fork").Pool(processes=min(workers, len(units)))
         try:
             outcomes = pool.imap_unordered(_check_unit, units)

@@ -9,6 +9,7 @@ uses worker processes and therefore needs committed data.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import shutil
@@ -71,9 +72,11 @@ def _first_imported_rowid(table: str, source_file: str, source_table: str) -> in
 @pytest.mark.slow
 def test_a_clean_import_of_a_small_sample_validates_ok(transactional_db, legacy_dir, tmp_path):
     run_id = _import(legacy_dir, workers=2)
+    assert gc.get_freeze_count() == 0  # what was frozen for the workers is handed back
 
     report = validate_import(run_id=run_id, workers=2)
 
+    assert gc.get_freeze_count() == 0
     assert report.ok, report.problems
     assert report.mismatches == []
     assert set(report.checks) == {"sources", "counts", "rows", "references", "money", "queries"}
@@ -352,6 +355,28 @@ def test_without_accounts_created_since_the_import_there_is_no_email_note(db, le
     report = validate_import(run_id=run_id, workers=1)
 
     assert not [note for note in report.checks["rows"].notes if "created since the import" in note]
+
+
+def test_the_import_and_its_validation_hand_every_frozen_object_back(db, legacy_dir, monkeypatch):
+    # Both keep long-lived objects out of garbage collection while they run; a Celery worker
+    # running them must free what became garbage meanwhile.
+    gc.unfreeze()
+    run_id = _import(legacy_dir)
+    assert gc.get_freeze_count() == 0
+
+    monkeypatch.setattr("ops.legacy.validate._prepare", _raise_no_connection)
+    with pytest.raises(RuntimeError, match="no connection"):
+        validate_import(run_id=run_id, workers=1)
+    assert gc.get_freeze_count() == 0
+    monkeypatch.undo()
+
+    assert validate_import(run_id=run_id, workers=1).ok
+    assert gc.get_freeze_count() == 0
+
+
+def _raise_no_connection(**kwargs):
+    assert gc.get_freeze_count() > 0  # frozen while the validation runs
+    raise RuntimeError("no connection")
 
 
 def test_a_placeholder_account_that_no_longer_looks_like_one_is_reported(db, legacy_dir):
