@@ -393,24 +393,23 @@ class RowConverter:
 
         return convert
 
-    def _decision(self, row: tuple) -> EmailDecision:
-        # The policy lists only the accounts whose email changes (see plan_email_policy).
-        decision = self.context.email_policy.get(row[0])
-        if decision is None:
-            return EmailDecision(email=row[self._email_index], legacy_email=None, status=None)
-        return decision
-
+    # The policy lists only the accounts whose email changes (see plan_email_policy); the others,
+    # nearly all, keep theirs with no legacy email or status, and cost no decision object (three
+    # per row, once per column: 0.27 CPU-s of the validator's users check at scale 100).
     def _legacy_email(self, row: tuple):
-        return transforms.to_text(self._decision(row).legacy_email, max_length=255)
+        decision = self.context.email_policy.get(row[0])
+        return None if decision is None else transforms.to_text(decision.legacy_email, max_length=255)
 
     def _legacy_status(self, row: tuple):
-        return self._decision(row).status
+        decision = self.context.email_policy.get(row[0])
+        return None if decision is None else decision.status
 
     def _email(self, row: tuple):
-        decision = self._decision(row)
+        decision = self.context.email_policy.get(row[0])
+        email = row[self._email_index] if decision is None else decision.email
         # Too long or holding NUL: the row is quarantined here rather than failing the COPY.
-        transforms.to_text(decision.email, max_length=255)
-        return decision.email
+        transforms.to_text(email, max_length=255)
+        return email
 
     def email_notes(self, rowids: list[int]) -> Counter:
         """What the email policy did to the accounts ``rowids`` (those imported), for the report.
