@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def manage(monkeypatch):
+def manage():
     spec = importlib.util.spec_from_file_location("manage_under_test", ROOT / "manage.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
