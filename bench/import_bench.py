@@ -107,6 +107,7 @@ class PgloaderResult(MethodResult):
     failed_steps: list[str] = field(default_factory=list)  # post-load steps with errors (foreign keys...)
     error_lines: int = 0
     error_samples: list[str] = field(default_factory=list)
+    crashes: dict[str, str] = field(default_factory=dict)  # file stem -> why pgloader died, when it says
     type_map: list[dict] = field(default_factory=list)  # legacy declared type -> PostgreSQL type
     float4_drift: list[dict] = field(default_factory=list)  # sampled values changed by REAL -> real
     logs: str | None = None
@@ -594,6 +595,20 @@ def pgloader_command(source: Path, target_url: str, schema: str) -> str:
     )
 
 
+def pgloader_crash(output: str) -> str | None:
+    """Why pgloader's Lisp runtime died, when its output says so.
+
+    The Debian build runs SBCL with a fixed 1 GB heap (``--dynamic-space-size``
+    cannot be passed to it); at scale 1000, ``mingus.db`` exhausts it in most
+    runs, at a point that varies from run to run.
+    """
+    if "Heap exhausted" in output:
+        return "SBCL heap exhausted"
+    if "fatal error encountered in SBCL" in output:
+        return "SBCL fatal error"
+    return None
+
+
 def pgloader_errors(output: str) -> list[str]:
     """pgloader's ERROR/FATAL log messages, each with its continuation lines joined into one line."""
     messages: list[str] = []
@@ -683,15 +698,22 @@ def bench_pgloader(
             errors = pgloader_errors(output)
             result.error_lines += len(errors)
             result.error_samples += [f"{stem}: {message}" for message in dict.fromkeys(errors)][:8]
+            if run.returncode and (crash := pgloader_crash(output)):
+                result.crashes[stem] = crash
             log(
                 f"  pgloader {stem}: exit {run.returncode}, {run.seconds:.2f} s, "
                 f"peak RSS {run.peak_rss_mb:.0f} MB, {len(errors)} ERROR lines"
+                + (f" ({result.crashes[stem]})" if stem in result.crashes else "")
             )
         result.seconds, result.peak_rss_mb, result.peak_pss_mb = seconds, peak, peak_pss
         result.rows_reported = sum(t["rows"] for t in reported.values())
         result.status = "ok" if not any(result.exit_codes.values()) else "failed"
         if result.status == "failed":
-            result.error = "pgloader exited non-zero for " + ", ".join(s for s, c in result.exit_codes.items() if c)
+            result.error = "pgloader exited non-zero for " + ", ".join(
+                f"{stem} ({result.crashes[stem]})" if stem in result.crashes else stem
+                for stem, code in result.exit_codes.items()
+                if code
+            )
 
         with psycopg.connect(target_url) as conn:
             count_pgloader_rows(conn, catalog, reported, result)
