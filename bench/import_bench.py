@@ -83,6 +83,8 @@ class MethodResult:
     peak_pss_mb: float | None = None
     error: str | None = None
     load_before: float | None = None  # 1-minute load average when the timed step started
+    cpu_seconds: float | None = None  # user + system of the method's processes, its workers included
+    postgres_cpu_seconds: float | None = None  # of the local PostgreSQL server meanwhile (None: not local)
 
     @property
     def ok(self) -> bool:
@@ -91,6 +93,12 @@ class MethodResult:
     @property
     def rows_per_second(self) -> float | None:
         return self.rows / self.seconds if self.seconds else None
+
+    def add_cpu(self, run: Measured) -> None:
+        """Count a timed run's CPU (pgloader's five processes add up)."""
+        self.cpu_seconds = (self.cpu_seconds or 0.0) + run.cpu_seconds
+        if run.postgres_cpu_seconds is not None:
+            self.postgres_cpu_seconds = (self.postgres_cpu_seconds or 0.0) + run.postgres_cpu_seconds
 
     def to_json(self) -> dict:
         return {**asdict(self), "rows_per_second": self.rows_per_second}
@@ -237,6 +245,8 @@ class Measured:
     stdout: Path
     stderr: Path
     load_before: float  # 1-minute load average at the start: other work on the machine skews figures
+    cpu_seconds: float  # user + system of the process and every descendant it waited for
+    postgres_cpu_seconds: float | None  # of the local PostgreSQL server meanwhile; None when it is not local
 
     def tail(self, lines: int = TAIL_LINES) -> str:
         """The last lines of stderr (of stdout when stderr is empty)."""
@@ -295,6 +305,7 @@ def run_measured(cmd: list[str], *, log_base: Path, env: dict[str, str] | None =
     stdout, stderr = log_base.with_suffix(".out"), log_base.with_suffix(".err")
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         load_before = os.getloadavg()[0]
+        cpu_before, postgres_before = _children_cpu_seconds(), postgres_cpu_seconds()
         started = time.perf_counter()
         proc = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=err, env=env, cwd=PROJECT_DIR)
         peak = peak_pss = 0
@@ -313,6 +324,9 @@ def run_measured(cmd: list[str], *, log_base: Path, env: dict[str, str] | None =
                 except subprocess.TimeoutExpired:
                     continue
             seconds = time.perf_counter() - started
+            cpu = _children_cpu_seconds() - cpu_before
+            postgres_after = postgres_cpu_seconds()
+            postgres = None if postgres_before is None or postgres_after is None else postgres_after - postgres_before
         finally:
             if proc.poll() is None:
                 proc.terminate()
@@ -321,7 +335,40 @@ def run_measured(cmd: list[str], *, log_base: Path, env: dict[str, str] | None =
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-    return Measured(proc.returncode, seconds, peak / 2**20, peak_pss / 2**20, stdout, stderr, load_before)
+    return Measured(
+        proc.returncode, seconds, peak / 2**20, peak_pss / 2**20, stdout, stderr, load_before, cpu, postgres
+    )
+
+
+def _children_cpu_seconds() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU-seconds the PostgreSQL servers on this machine have used so far; None if none runs here.
+
+    Backends come and go within a timed step: once one has ended, its postmaster has
+    reaped it and its time counts in the postmaster's ``children_*``; those still
+    running count on their own. The difference of two readings is what the server
+    spent in between, whichever sessions did the work.
+    """
+    total, found = 0.0, False
+    for process in psutil.process_iter(["name", "ppid"]):
+        if process.info["name"] != "postgres":
+            continue
+        with suppress(psutil.Error):
+            if psutil.Process(process.info["ppid"]).name() == "postgres":
+                continue  # a backend or helper: counted with its postmaster below
+        with suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+            for child in process.children():
+                with suppress(psutil.Error):
+                    times = child.cpu_times()
+                    total += times.user + times.system
+            found = True
+    return total if found else None
 
 
 def database_url(base_url: str, dbname: str, scheme: str) -> str:
@@ -513,6 +560,7 @@ def bench_import(
         result.exit_code, result.seconds, result.peak_rss_mb = run.returncode, run.seconds, run.peak_rss_mb
         result.peak_pss_mb = run.peak_pss_mb
         result.load_before = run.load_before
+        result.add_cpu(run)
         if report.exists():
             result.report_json = str(report)
             with suppress(ValueError, AttributeError):
@@ -534,6 +582,7 @@ def bench_import(
         validate.exit_code, validate.seconds, validate.peak_rss_mb = check.returncode, check.seconds, check.peak_rss_mb
         validate.peak_pss_mb = check.peak_pss_mb
         validate.load_before = check.load_before
+        validate.add_cpu(check)
         if check.returncode == 0:
             validate.status = "ok"
             log(f"  validate: {check.seconds:.2f} s, peak RSS {check.peak_rss_mb:.0f} MB")
@@ -688,6 +737,7 @@ def bench_pgloader(
                 ["pgloader", "--root-dir", work / f"root-{stem}", command_file], log_base=work / f"pgloader-{stem}"
             )
             seconds += run.seconds
+            result.add_cpu(run)
             peak, peak_pss = max(peak, run.peak_rss_mb), max(peak_pss, run.peak_pss_mb)
             result.load_before = max(result.load_before or 0.0, run.load_before)
             result.exit_codes[stem] = run.returncode
@@ -944,6 +994,7 @@ def bench_copy(ctx: Context, label: str, snapshot: Path, scale_dir: Path, catalo
         outcome.unlink(missing_ok=True)
         run = run_measured([PYTHON, BENCH_DIR / "copy_load.py", manifest, outcome], log_base=work / "copy_load")
         result.peak_rss_mb, result.peak_pss_mb, result.load_before = run.peak_rss_mb, run.peak_pss_mb, run.load_before
+        result.add_cpu(run)
         if run.returncode != 0 or not outcome.exists():
             result.status = "failed"
             result.error = f"copy_load.py exited with {run.returncode}:\n{run.tail()}"
@@ -1057,6 +1108,13 @@ def fmt_mb(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
+def fmt_cpu(result: MethodResult) -> str:
+    if result.cpu_seconds is None:
+        return "-"
+    server = "?" if result.postgres_cpu_seconds is None else f"{result.postgres_cpu_seconds:.1f}"
+    return f"{result.cpu_seconds:.1f} + {server}"
+
+
 def fmt_ratio(value: float | None, target: float, at_least: bool) -> str:
     if value is None:
         return "n/a"
@@ -1071,12 +1129,14 @@ def status_or(result: MethodResult, text: str) -> str:
 def print_report(machine: dict, results: list[ScaleResult]) -> None:
     rows: list[tuple[str, list[str]]] = [("source rows", [f"{r.source_rows:,}" for r in results])]
 
-    def method_rows(title: str, pick, extra=()) -> None:
+    def method_rows(title: str, pick, extra=(), cpu: bool = True) -> None:
         rows.append((title, [status_or(pick(r), "") for r in results]))
         rows.append(("  seconds", [fmt_seconds(pick(r).seconds) for r in results]))
         rows.append(("  rows/s", [fmt_rate(pick(r).rows_per_second if pick(r).ok else None) for r in results]))
         rows.append(("  peak RSS MB (summed)", [fmt_mb(pick(r).peak_rss_mb) for r in results]))
         rows.append(("  peak PSS MB (summed)", [fmt_mb(pick(r).peak_pss_mb) for r in results]))
+        if cpu:
+            rows.append(("  CPU s, own + PostgreSQL's", [fmt_cpu(pick(r)) for r in results]))
         for label, value in extra:
             rows.append((label, [value(r) for r in results]))
 
@@ -1098,10 +1158,11 @@ def print_report(machine: dict, results: list[ScaleResult]) -> None:
             ("  exit codes", lambda r: ",".join(map(str, r.pgloader.exit_codes.values())) or "-"),
         ],
     )
-    method_rows("COPY, no indexes", lambda r: r.copy)
+    method_rows("COPY, no indexes", lambda r: r.copy, cpu=False)
     rows.append(("COPY + keys/indexes", [status_or(r.copy, f"{r.copy.indexes_built} built") for r in results]))
     rows.append(("  seconds", [fmt_seconds(r.copy.total_seconds) for r in results]))
     rows.append(("  rows/s", [fmt_rate(r.copy.total_rows_per_second) for r in results]))
+    rows.append(("  CPU s, own + PostgreSQL's", [fmt_cpu(r.copy) for r in results]))
     method_rows("import_sqlite", lambda r: r.import_)
     method_rows("validate_import", lambda r: r.validate)
     rows.append(("ratios", ["" for _ in results]))
