@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-BLOCK_SIZE = 8 * 1024 * 1024  # bytes read from the CSV file per copy.write()
+BLOCK_SIZE = 8 * 1024 * 1024  # bytes read from a data file per copy.write()
 
 
 def table_name(table: dict) -> sql.Composed:
@@ -87,12 +87,17 @@ def build_indexes(conn: psycopg.Connection, tables: list[dict]) -> tuple[int, li
     return built, errors
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def child_arguments(doc: str) -> tuple[dict, Path]:
+    """What a child of the benchmarks is given: the manifest it reads, the path its result goes to."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("manifest", type=Path)
     parser.add_argument("result", type=Path)
     args = parser.parse_args()
-    manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
+    return json.loads(args.manifest.read_text(encoding="utf-8")), args.result
+
+
+def main() -> None:
+    manifest, result_path = child_arguments(__doc__)
 
     with psycopg.connect(manifest["conninfo"]) as conn:
         started = time.perf_counter()
@@ -111,7 +116,7 @@ def main() -> None:
         "indexes_built": built,
         "index_errors": errors,
     }
-    args.result.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    result_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,311 @@
+"""The best import/COPY ratio any importer could reach here: PostgreSQL's part alone, beside raw COPY.
+
+The import's target (import/COPY at least 0.5, see import_bench.py) compares it
+with raw COPY of the source rows into index-free tables shaped like the sources.
+This benchmark measures, in one run on one machine, for each scale:
+
+* ``copy``   import_bench.py's raw COPY, the yardstick;
+* ``import`` ``manage.py import_sqlite`` as import_bench.py runs it, its database kept;
+* ``floor``  the rows that import wrote, dumped beforehand (untimed) as binary COPY
+  files of the import's chunk size, loaded into a freshly migrated database with
+  nothing but PostgreSQL's own work: no SQLite, no conversion, no checks, no backup,
+  no bookkeeping, no start-up. The same keys are kept during the load and the same
+  secondary indexes are dropped before it and built again after it as the import
+  does, on two sessions (one per core), row triggers off.
+
+COPY's time over the floor's is the ratio an importer would reach if everything but
+PostgreSQL's writes cost nothing: below 0.5, no importer that writes those rows into
+that schema can meet the target on this machine.
+
+    .venv/bin/python bench/import_floor.py --scales 100,1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import import_bench as ib
+import psycopg
+from psycopg import sql
+
+SESSIONS = 2  # the import's default: one worker per core
+PART_ROWS = 50_000  # the import's default --batch-size: one COPY file, and one transaction, per chunk
+
+# Plain secondary indexes, the ones the import drops from an empty table and builds after its load.
+_SECONDARY_INDEXES = """
+    SELECT pg_get_indexdef(x.indexrelid), i.relname
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid
+    WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY(%s)
+      AND NOT x.indisunique AND NOT x.indisprimary
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+    ORDER BY t.relname, i.relname
+"""
+
+_TABLES = """
+    SELECT c.relname, array_agg(a.attname ORDER BY a.attnum)
+    FROM pg_class c
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+    GROUP BY c.relname
+    ORDER BY c.relname
+"""
+
+_SINGLE_COLUMN_KEY = """
+    SELECT a.attname
+    FROM pg_index x
+    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+    WHERE x.indrelid = quote_ident(%s)::regclass AND x.indisprimary AND x.indnatts = 1
+"""
+
+
+@dataclass
+class FloorResult:
+    scale: float
+    source_rows: int = 0
+    copy_seconds: float | None = None
+    copy_cpu: tuple = (None, None)  # CPU-seconds: the method's own processes, PostgreSQL's
+    import_seconds: float | None = None
+    import_cpu: tuple = (None, None)
+    import_timings: dict = field(default_factory=dict)
+    floor_copy_seconds: float | None = None
+    floor_index_seconds: float | None = None
+    floor_cpu: tuple = (None, None)
+    floor_rows: int = 0
+    floor_parts: int = 0
+    floor_tables: int = 0
+    indexes_dropped: int = 0
+    indexes_built: int = 0
+    left_out: dict = field(default_factory=dict)  # rows the import added to tables migrate had filled
+    errors: list = field(default_factory=list)
+
+    @property
+    def floor_seconds(self) -> float | None:
+        if self.floor_copy_seconds is None or self.floor_index_seconds is None:
+            return None
+        return self.floor_copy_seconds + self.floor_index_seconds
+
+    def ratio(self, seconds: float | None) -> float | None:
+        """COPY's time over ``seconds``: the import/COPY throughput ratio of a run that took them."""
+        return self.copy_seconds / seconds if self.copy_seconds and seconds else None
+
+
+def _count(conn: psycopg.Connection, table: str) -> int:
+    return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
+
+
+def _bounds(conn: psycopg.Connection, table: str, key: str) -> list:
+    """Every PART_ROWS-th key of ``table`` in key order: the upper bounds of its parts but the last."""
+    query = sql.SQL(
+        "SELECT k FROM (SELECT {key} AS k, row_number() OVER (ORDER BY {key}) AS n FROM {table}) s "
+        "WHERE n % {rows} = 0 ORDER BY k"
+    ).format(key=sql.Identifier(key), table=sql.Identifier(table), rows=sql.Literal(PART_ROWS))
+    return [row[0] for row in conn.execute(query)]
+
+
+def dump_import_rows(*, source: str, target: str, directory: Path) -> tuple[list[dict], dict[str, int]]:
+    """Binary COPY files of the rows the import wrote into tables ``migrate`` leaves empty.
+
+    Returns the parts (in key order, as the import loads them) and, per table that
+    ``migrate`` had already filled, the rows the import added there (left out).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    parts, left_out = [], {}
+    with psycopg.connect(source) as src, psycopg.connect(target) as dst:
+        for table, columns in src.execute(_TABLES).fetchall():
+            rows = _count(src, table)
+            if not rows:
+                continue
+            if seeded := _count(dst, table):
+                if rows > seeded:
+                    left_out[table] = rows - seeded
+                continue
+            key_row = src.execute(_SINGLE_COLUMN_KEY, [table]).fetchone()
+            bounds = _bounds(src, table, key_row[0]) if key_row else []
+            ranges = list(zip([None, *bounds], [*bounds, None], strict=True))
+            for number, (low, high) in enumerate(ranges):
+                where = [sql.SQL("TRUE")]
+                if low is not None:
+                    where.append(sql.SQL("{} > {}").format(sql.Identifier(key_row[0]), sql.Literal(low)))
+                if high is not None:
+                    where.append(sql.SQL("{} <= {}").format(sql.Identifier(key_row[0]), sql.Literal(high)))
+                order = sql.SQL(" ORDER BY {}").format(sql.Identifier(key_row[0])) if key_row else sql.SQL("")
+                statement = sql.SQL("COPY (SELECT {} FROM {} WHERE {}{}) TO STDOUT (FORMAT BINARY)").format(
+                    sql.SQL(", ").join(map(sql.Identifier, columns)),
+                    sql.Identifier(table),
+                    sql.SQL(" AND ").join(where),
+                    order,
+                )
+                path = directory / f"{table}.{number:05d}.bin"
+                with src.cursor() as cur, cur.copy(statement) as copy, open(path, "wb") as out:
+                    for block in copy:
+                        out.write(block)
+                parts.append({"table": table, "columns": columns, "file": str(path), "bytes": path.stat().st_size})
+    return parts, left_out
+
+
+def drop_secondary_indexes(*, target: str, tables: list[str]) -> list[str]:
+    """Drop the plain secondary indexes of ``tables``; their definitions, to build them again."""
+    with psycopg.connect(target) as conn:
+        found = conn.execute(_SECONDARY_INDEXES, [tables]).fetchall()
+        for _definition, name in found:
+            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    return [definition for definition, _name in found]
+
+
+def bench_floor(ctx: ib.Context, scale: float, seed: int, workdir: Path) -> FloorResult:
+    label = ib.scale_label(scale)
+    scale_dir = workdir / f"scale{label}"
+    info = ib.prepare_sample(scale, seed, scale_dir / "legacy")
+    snapshot = ib.snapshot_legacy(scale_dir / "legacy", scale_dir / "snapshot")
+    work = scale_dir / "floor"
+    import_db, floor_db = f"bench_import_{label}", f"bench_floor_{label}"
+    result = FloorResult(scale=scale)
+    try:
+        catalog = ib.read_catalog(snapshot)
+        result.source_rows = sum(t.rows for t in catalog)
+        ib.log(f"\n== scale {label} (seed {seed}): {result.source_rows:,} source rows ==")
+
+        copied = ib.bench_copy(ctx, label, snapshot, scale_dir, catalog)
+        if not copied.ok:
+            raise ib.BenchError(f"raw COPY failed: {copied.error}")
+        result.copy_seconds, result.copy_cpu = copied.seconds, (copied.cpu_seconds, copied.postgres_cpu_seconds)
+
+        keep = ib.Context(pg_url=ctx.pg_url, keep=True, skip={"validate"})
+        imported, _ = ib.bench_import(keep, label, scale_dir / "legacy", scale_dir, info, result.source_rows)
+        ib.remove_tree(scale_dir / "import" / "legacy", ctx)
+        if not imported.ok:
+            raise ib.BenchError(f"the import failed: {imported.error}")
+        result.import_seconds, result.import_cpu = (
+            imported.seconds,
+            (imported.cpu_seconds, imported.postgres_cpu_seconds),
+        )
+        report = json.loads(Path(imported.report_json).read_text(encoding="utf-8"))
+        result.import_timings = report.get("timings", {})
+
+        ib.create_database(ctx, floor_db)
+        env = {**os.environ, "DATABASE_URL": ib.database_url(ctx.pg_url, floor_db, "postgres"), "DEBUG": "true"}
+        ib.log("  floor: migrate, then the import's rows dumped as binary COPY files (not timed) ...")
+        migrate = ib.run_measured([ib.PYTHON, "manage.py", "migrate", "--no-input"], log_base=work / "migrate", env=env)
+        if migrate.returncode != 0:
+            raise ib.BenchError(f"manage.py migrate exited with {migrate.returncode}:\n{migrate.tail()}")
+        source = psycopg.conninfo.make_conninfo(ctx.pg_url, dbname=import_db)
+        target = psycopg.conninfo.make_conninfo(ctx.pg_url, dbname=floor_db)
+        parts, result.left_out = dump_import_rows(source=source, target=target, directory=work / "rows")
+        ib.drop_database(ctx, import_db)
+        tables = sorted({part["table"] for part in parts})
+        indexes = drop_secondary_indexes(target=target, tables=tables)
+        result.floor_parts, result.floor_tables, result.indexes_dropped = len(parts), len(tables), len(indexes)
+        manifest = work / "manifest.json"
+        manifest.write_text(
+            json.dumps({"conninfo": target, "sessions": SESSIONS, "parts": parts, "indexes": indexes}, indent=2),
+            encoding="utf-8",
+        )
+        ib.checkpoint(ctx)
+
+        ib.log(f"  floor: {len(parts)} parts of {len(tables)} tables on {SESSIONS} sessions, then indexes (timed) ...")
+        outcome = work / "floor-result.json"
+        outcome.unlink(missing_ok=True)
+        run = ib.run_measured([ib.PYTHON, ib.BENCH_DIR / "floor_load.py", manifest, outcome], log_base=work / "load")
+        if run.returncode != 0 or not outcome.exists():
+            raise ib.BenchError(f"floor_load.py exited with {run.returncode}:\n{run.tail()}")
+        figures = json.loads(outcome.read_text(encoding="utf-8"))
+        result.floor_cpu = (run.cpu_seconds, run.postgres_cpu_seconds)
+        result.floor_copy_seconds, result.floor_index_seconds = figures["copy_seconds"], figures["index_seconds"]
+        result.floor_rows, result.indexes_built = figures["rows"], figures["indexes_built"]
+        result.errors += figures["errors"]
+        ib.log(
+            f"  floor: COPY {result.floor_copy_seconds:.2f} s, {result.indexes_built} indexes "
+            f"{result.floor_index_seconds:.2f} s, {result.floor_rows:,} rows"
+        )
+        return result
+    finally:
+        ib.drop_database(ctx, import_db)
+        ib.drop_database(ctx, floor_db)
+        ib.remove_tree(work / "rows", ctx)
+        ib.remove_tree(snapshot, ctx)
+
+
+def print_report(results: list[FloorResult]) -> None:
+    def row(title: str, values: list[str]) -> None:
+        ib.log(f"{title:<44}" + "".join(f"{value:>24}" for value in values))
+
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    def ratio(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    def cpu(pair: tuple) -> str:
+        own, server = pair
+        return "-" if own is None else f"{own:.1f} + {'?' if server is None else f'{server:.1f}'}"
+
+    ib.log("\nTimes are wall clock in seconds; ratios are COPY's time over the other's, as import/COPY is.\n")
+    row("", [f"scale {ib.scale_label(r.scale)}" for r in results])
+    row("source rows", [f"{r.source_rows:,}" for r in results])
+    row("raw COPY, no indexes (the yardstick)", [seconds(r.copy_seconds) for r in results])
+    row("  CPU s with its index build, own + PG's", [cpu(r.copy_cpu) for r in results])
+    row("import_sqlite", [seconds(r.import_seconds) for r in results])
+    row("  CPU s, own + PostgreSQL's", [cpu(r.import_cpu) for r in results])
+    for phase in ("backup", "plan", "load"):
+        row(f"  of it {phase}", [seconds(r.import_timings.get(phase)) for r in results])
+    row("floor: the import's rows, PostgreSQL only", [seconds(r.floor_seconds) for r in results])
+    row("  COPY on 2 sessions, keys kept", [seconds(r.floor_copy_seconds) for r in results])
+    row("  secondary indexes built after", [f"{r.indexes_built} in {seconds(r.floor_index_seconds)}" for r in results])
+    row("  CPU s, own + PostgreSQL's", [cpu(r.floor_cpu) for r in results])
+    row("  rows, in parts of the import's chunk size", [f"{r.floor_rows:,} in {r.floor_parts}" for r in results])
+    row("import/COPY (target >= 0.5)", [ratio(r.ratio(r.import_seconds)) for r in results])
+    row("floor/COPY: the most any importer can reach", [ratio(r.ratio(r.floor_seconds)) for r in results])
+    row(
+        "  with the import's backup and plan added",
+        [
+            ratio(r.ratio((r.floor_seconds or 0) + r.import_timings.get("backup", 0) + r.import_timings.get("plan", 0)))
+            for r in results
+        ],
+    )
+    for r in results:
+        for table, rows in r.left_out.items():
+            ib.log(f"  note, scale {ib.scale_label(r.scale)}: {rows:,} rows the import added to {table} left out")
+        for error in r.errors:
+            ib.log(f"  ERROR, scale {ib.scale_label(r.scale)}: {error}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="100,1000", help="comma-separated sample scales (default 100,1000)")
+    parser.add_argument("--seed", type=int, default=0, help="sample seed (default 0)")
+    parser.add_argument("--workdir", type=Path, default=ib.PROJECT_DIR / "var" / "bench", help="samples and logs")
+    parser.add_argument("--pg-url", default=ib.DEFAULT_PG_URL, help=f"maintenance connection ({ib.DEFAULT_PG_URL})")
+    args = parser.parse_args(argv)
+    scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    signal.signal(signal.SIGTERM, ib._interrupt)
+    ctx = ib.Context(pg_url=args.pg_url, keep=False, skip=set())
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    ib.log(f"MINGUS import floor benchmark, load average {os.getloadavg()[0]:.2f}")
+    results = []
+    try:
+        for scale in scales:
+            results.append(bench_floor(ctx, scale, args.seed, workdir))
+    except KeyboardInterrupt:
+        print("\ninterrupted: the running step was stopped and its databases dropped", file=sys.stderr)
+        return 130
+    except ib.BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print_report(results)
+    path = workdir / "floor-results.json"
+    path.write_text(json.dumps([asdict(r) for r in results], indent=2, default=str) + "\n", encoding="utf-8")
+    ib.log(f"\nAll figures: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
