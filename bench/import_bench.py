@@ -1305,16 +1305,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the databases, CSV files and copies")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help=f"maintenance connection (default {DEFAULT_PG_URL})")
     args = parser.parse_args(argv)
-    try:
-        args.scales = [float(s) for s in args.scales.split(",") if s.strip()]
-    except ValueError:
-        parser.error(f"--scales must be numbers separated by commas, got {args.scales!r}")
-    if not args.scales or any(s <= 0 for s in args.scales):
-        parser.error("--scales must be positive numbers")
+    args.scales = parse_scales(parser, args.scales)
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     if unknown := args.skip - set(METHODS):
         parser.error(f"unknown method(s) in --skip: {', '.join(sorted(unknown))} (choose from {', '.join(METHODS)})")
     return args
+
+
+def parse_scales(parser: argparse.ArgumentParser, text: str) -> list[float]:
+    """``--scales`` as numbers; a clear usage error (exit 2) for anything else."""
+    try:
+        scales = [float(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--scales must be numbers separated by commas, got {text!r}")
+    if not scales or any(s <= 0 for s in scales):
+        parser.error("--scales must be positive numbers")
+    return scales
 
 
 def _interrupt(signum, frame) -> None:

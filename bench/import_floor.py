@@ -70,14 +70,12 @@ _SINGLE_COLUMN_KEY = """
 class FloorResult:
     scale: float
     source_rows: int = 0
-    copy_seconds: float | None = None
-    copy_cpu: tuple = (None, None)  # CPU-seconds: the method's own processes, PostgreSQL's
-    import_seconds: float | None = None
-    import_cpu: tuple = (None, None)
+    copy: ib.CopyResult = field(default_factory=ib.CopyResult)
+    import_: ib.ImportResult = field(default_factory=ib.ImportResult)
     import_timings: dict = field(default_factory=dict)
+    floor: ib.MethodResult = field(default_factory=lambda: ib.MethodResult(method="floor"))  # COPY + indexes
     floor_copy_seconds: float | None = None
     floor_index_seconds: float | None = None
-    floor_cpu: tuple = (None, None)
     floor_rows: int = 0
     floor_parts: int = 0
     floor_tables: int = 0
@@ -86,15 +84,9 @@ class FloorResult:
     left_out: dict = field(default_factory=dict)  # rows the import added to tables migrate had filled
     errors: list = field(default_factory=list)
 
-    @property
-    def floor_seconds(self) -> float | None:
-        if self.floor_copy_seconds is None or self.floor_index_seconds is None:
-            return None
-        return self.floor_copy_seconds + self.floor_index_seconds
-
     def ratio(self, seconds: float | None) -> float | None:
         """COPY's time over ``seconds``: the import/COPY throughput ratio of a run that took them."""
-        return self.copy_seconds / seconds if self.copy_seconds and seconds else None
+        return self.copy.seconds / seconds if self.copy.seconds and seconds else None
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
@@ -173,21 +165,16 @@ def bench_floor(ctx: ib.Context, scale: float, seed: int, workdir: Path) -> Floo
         result.source_rows = sum(t.rows for t in catalog)
         ib.log(f"\n== scale {label} (seed {seed}): {result.source_rows:,} source rows ==")
 
-        copied = ib.bench_copy(ctx, label, snapshot, scale_dir, catalog)
-        if not copied.ok:
-            raise ib.BenchError(f"raw COPY failed: {copied.error}")
-        result.copy_seconds, result.copy_cpu = copied.seconds, (copied.cpu_seconds, copied.postgres_cpu_seconds)
+        result.copy = ib.bench_copy(ctx, label, snapshot, scale_dir, catalog)
+        if not result.copy.ok:
+            raise ib.BenchError(f"raw COPY failed: {result.copy.error}")
 
         keep = ib.Context(pg_url=ctx.pg_url, keep=True, skip={"validate"})
-        imported, _ = ib.bench_import(keep, label, scale_dir / "legacy", scale_dir, info, result.source_rows)
+        result.import_, _ = ib.bench_import(keep, label, scale_dir / "legacy", scale_dir, info, result.source_rows)
         ib.remove_tree(scale_dir / "import" / "legacy", ctx)
-        if not imported.ok:
-            raise ib.BenchError(f"the import failed: {imported.error}")
-        result.import_seconds, result.import_cpu = (
-            imported.seconds,
-            (imported.cpu_seconds, imported.postgres_cpu_seconds),
-        )
-        report = json.loads(Path(imported.report_json).read_text(encoding="utf-8"))
+        if not result.import_.ok:
+            raise ib.BenchError(f"the import failed: {result.import_.error}")
+        report = json.loads(Path(result.import_.report_json).read_text(encoding="utf-8"))
         result.import_timings = report.get("timings", {})
 
         ib.create_database(ctx, floor_db)
@@ -217,8 +204,11 @@ def bench_floor(ctx: ib.Context, scale: float, seed: int, workdir: Path) -> Floo
         if run.returncode != 0 or not outcome.exists():
             raise ib.BenchError(f"floor_load.py exited with {run.returncode}:\n{run.tail()}")
         figures = json.loads(outcome.read_text(encoding="utf-8"))
-        result.floor_cpu = (run.cpu_seconds, run.postgres_cpu_seconds)
         result.floor_copy_seconds, result.floor_index_seconds = figures["copy_seconds"], figures["index_seconds"]
+        result.floor.seconds = result.floor_copy_seconds + result.floor_index_seconds
+        result.floor.rows, result.floor.status = result.source_rows, "ok"
+        result.floor.peak_rss_mb, result.floor.peak_pss_mb = run.peak_rss_mb, run.peak_pss_mb
+        result.floor.add_cpu(run)
         result.floor_rows, result.indexes_built = figures["rows"], figures["indexes_built"]
         result.errors += figures["errors"]
         ib.log(
@@ -237,36 +227,32 @@ def print_report(results: list[FloorResult]) -> None:
     def row(title: str, values: list[str]) -> None:
         ib.log(f"{title:<44}" + "".join(f"{value:>24}" for value in values))
 
-    def seconds(value: float | None) -> str:
-        return "-" if value is None else f"{value:.2f}"
-
     def ratio(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
-
-    def cpu(pair: tuple) -> str:
-        own, server = pair
-        return "-" if own is None else f"{own:.1f} + {'?' if server is None else f'{server:.1f}'}"
 
     ib.log("\nTimes are wall clock in seconds; ratios are COPY's time over the other's, as import/COPY is.\n")
     row("", [f"scale {ib.scale_label(r.scale)}" for r in results])
     row("source rows", [f"{r.source_rows:,}" for r in results])
-    row("raw COPY, no indexes (the yardstick)", [seconds(r.copy_seconds) for r in results])
-    row("  CPU s with its index build, own + PG's", [cpu(r.copy_cpu) for r in results])
-    row("import_sqlite", [seconds(r.import_seconds) for r in results])
-    row("  CPU s, own + PostgreSQL's", [cpu(r.import_cpu) for r in results])
+    row("raw COPY, no indexes (the yardstick)", [ib.fmt_seconds(r.copy.seconds) for r in results])
+    row("  CPU s with its index build, own + PG's", [ib.fmt_cpu(r.copy) for r in results])
+    row("import_sqlite", [ib.fmt_seconds(r.import_.seconds) for r in results])
+    row("  CPU s, own + PostgreSQL's", [ib.fmt_cpu(r.import_) for r in results])
     for phase in ("backup", "plan", "load"):
-        row(f"  of it {phase}", [seconds(r.import_timings.get(phase)) for r in results])
-    row("floor: the import's rows, PostgreSQL only", [seconds(r.floor_seconds) for r in results])
-    row("  COPY on 2 sessions, keys kept", [seconds(r.floor_copy_seconds) for r in results])
-    row("  secondary indexes built after", [f"{r.indexes_built} in {seconds(r.floor_index_seconds)}" for r in results])
-    row("  CPU s, own + PostgreSQL's", [cpu(r.floor_cpu) for r in results])
+        row(f"  of it {phase}", [ib.fmt_seconds(r.import_timings.get(phase)) for r in results])
+    row("floor: the import's rows, PostgreSQL only", [ib.fmt_seconds(r.floor.seconds) for r in results])
+    row("  COPY on 2 sessions, keys kept", [ib.fmt_seconds(r.floor_copy_seconds) for r in results])
+    row(
+        "  secondary indexes built after",
+        [f"{r.indexes_built} in {ib.fmt_seconds(r.floor_index_seconds)}" for r in results],
+    )
+    row("  CPU s, own + PostgreSQL's", [ib.fmt_cpu(r.floor) for r in results])
     row("  rows, in parts of the import's chunk size", [f"{r.floor_rows:,} in {r.floor_parts}" for r in results])
-    row("import/COPY (target >= 0.5)", [ratio(r.ratio(r.import_seconds)) for r in results])
-    row("floor/COPY: the most any importer can reach", [ratio(r.ratio(r.floor_seconds)) for r in results])
+    row("import/COPY (target >= 0.5)", [ratio(r.ratio(r.import_.seconds)) for r in results])
+    row("floor/COPY: the most any importer can reach", [ratio(r.ratio(r.floor.seconds)) for r in results])
     row(
         "  with the import's backup and plan added",
         [
-            ratio(r.ratio((r.floor_seconds or 0) + r.import_timings.get("backup", 0) + r.import_timings.get("plan", 0)))
+            ratio(r.ratio((r.floor.seconds or 0) + r.import_timings.get("backup", 0) + r.import_timings.get("plan", 0)))
             for r in results
         ],
     )
@@ -284,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=ib.PROJECT_DIR / "var" / "bench", help="samples and logs")
     parser.add_argument("--pg-url", default=ib.DEFAULT_PG_URL, help=f"maintenance connection ({ib.DEFAULT_PG_URL})")
     args = parser.parse_args(argv)
-    scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    scales = ib.parse_scales(parser, args.scales)
     signal.signal(signal.SIGTERM, ib._interrupt)
     ctx = ib.Context(pg_url=args.pg_url, keep=False, skip=set())
     workdir = args.workdir.resolve()
