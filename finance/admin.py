@@ -48,8 +48,8 @@ class EncryptedFinancialProfileAdmin(BigTableAdmin):
     list_display = ("user", "created_at", "updated_at")
     list_select_related = ("user",)
     search_fields = ("=user__email",)
-    fields = ("user", "created_at", "updated_at")
-    readonly_fields = ("user", "created_at", "updated_at")
+    fields = ("user", "created_at", "updated_at", "legacy_key_version")
+    readonly_fields = ("user", "created_at", "updated_at", "legacy_key_version")
     change_form_template = "admin/finance/encryptedfinancialprofile/change_form.html"
     reveal_template = "admin/finance/encryptedfinancialprofile/reveal.html"
 

@@ -56,6 +56,14 @@ class EncryptedFinancialProfile(UserOwnedModel):
     """
 
     encrypted_data = models.TextField(help_text="Fernet token; never shown in admin.")
+    # Provenance, not a key in use: the token was re-encrypted under FIELD_ENCRYPTION_KEYS.
+    legacy_key_version = models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The legacy row's key_version: which LEGACY_FERNET_KEYS key had encrypted it "
+        "(1 oldest) before the import. Empty for profiles created since.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(null=True, blank=True)
 

@@ -200,7 +200,7 @@ class RowConverter:
         position = {name: index + 1 for index, name in enumerate(source_columns)}  # 0 is rowid
         for column in source_columns:
             col = spec.columns.get(column)
-            if col is None or col.kind == "extra":
+            if col is None:
                 self.extra_columns.append(column)
                 self._extra_indexes.append(position[column])
                 continue

@@ -3,8 +3,9 @@
 Each legacy column maps to a target field of the table's model and a *kind*
 of conversion from :mod:`ops.legacy.transforms`. ``user`` and ``ref:`` kinds
 rewrite legacy integer ids into the UUIDs of the rows they point at (see
-:mod:`ops.legacy.ids`). ``extra`` keeps a legacy value that has no column in
-the unified schema in ``ops_legacy_extras`` rather than dropping it.
+:mod:`ops.legacy.ids`). A legacy column with no entry here has no column in
+the unified schema: its values are kept in ``ops_legacy_extras`` rather than
+dropped.
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ SPECS: dict[tuple[str, str], TableSpec] = {
             "id": _same("id"),
             "user_id": _same("user"),
             "encrypted_data": _same("fernet"),
-            # Which legacy key made the token; meaningless once re-encrypted, kept as an extra.
-            "key_version": _c(None, "extra"),
+            # Which legacy key made the token: provenance once re-encrypted, kept on the row.
+            "key_version": _c("legacy_key_version", "int"),
             "updated_at": _same("naive_ts"),
             **_CREATED,
         }
@@ -462,8 +463,6 @@ SPECS: dict[tuple[str, str], TableSpec] = {
 }
 
 
-def target_of(column: str, col: Col) -> str | None:
-    """The target column name of a legacy column (None for kept-as-extra columns)."""
-    if col.kind == "extra":
-        return None
+def target_of(column: str, col: Col) -> str:
+    """The target column name of a legacy column."""
     return col.target or column

@@ -116,6 +116,17 @@ def test_no_admin_page_of_the_profile_shows_plaintext_or_ciphertext(viewer, prof
             assert _shows_nothing_secret(response, profile), url
 
 
+def test_the_change_page_shows_an_imported_profiles_legacy_key_version_read_only(viewer, profile):
+    EncryptedFinancialProfile.objects.filter(pk=profile.pk).update(legacy_key_version=2)
+
+    response = viewer.get(_url("change", profile))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.fields.get("legacy_key_version") is None  # not an input
+    assert "Legacy key version" in response.content.decode()
+    assert _shows_nothing_secret(response, profile)
+
+
 def test_saving_the_change_page_logs_no_secret_in_the_admin_log(viewer, profile):
     viewer.post(_url("change", profile), {})
 

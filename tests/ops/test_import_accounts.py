@@ -250,14 +250,28 @@ def test_a_profile_under_the_oldest_legacy_key_is_re_encrypted_and_decrypts_to_t
     for legacy_key in (LEGACY_KEY_OLD, LEGACY_KEY_NEW):
         with pytest.raises(crypto.DecryptionError):
             crypto.decrypt_bytes(profile.encrypted_data, keyring=crypto.build_keyring(keys=[legacy_key]))
-    # key_version has no column in the unified schema: it is kept beside the row.
-    extra = LegacyExtra.objects.get(source_table="encrypted_financial_profiles", source_rowid=rowid)
-    assert (extra.target_table, extra.target_id, extra.data) == (
-        "encrypted_financial_profiles",
-        profile.id,
-        {"key_version": ["integer", 1]},
-    )
-    assert table_report(result, "mingus.db", "encrypted_financial_profiles")["extra_columns_kept"] == ["key_version"]
+    # key_version no longer names a key in use, but it is kept on the row as provenance.
+    assert profile.legacy_key_version == 1
+    assert not LegacyExtra.objects.filter(source_table="encrypted_financial_profiles").exists()
+    assert table_report(result, "mingus.db", "encrypted_financial_profiles")["extra_columns_kept"] == []
+
+
+def test_a_profile_whose_key_version_is_not_an_integer_is_quarantined_whole(db, legacy):
+    legacy.user(1)
+    token = legacy_token(DOCUMENT, key=LEGACY_KEY_OLD)
+    rowid = legacy.insert(
+        "mingus.db", "encrypted_financial_profiles", user_id=1, encrypted_data=token, key_version="v1",
+        created_at=CREATED,
+    )  # fmt: skip
+
+    result = run_import(legacy.path)
+
+    assert not EncryptedFinancialProfile.objects.exists()
+    row = quarantined("mingus.db", "encrypted_financial_profiles", rowid)
+    assert row.reason_code == "not_an_integer"
+    assert row.reason.startswith("key_version: ")
+    assert original(row)["key_version"] == ["text", "v1"]
+    assert table_report(result, "mingus.db", "encrypted_financial_profiles")["quarantined"] == 1
 
 
 def test_a_profile_stored_as_text_token_is_re_encrypted_too(db, legacy):

@@ -207,13 +207,18 @@ def test_a_dry_run_reports_the_import_but_changes_nothing(db, sample_dir):
 # --------------------------------------------------------------------------------------------
 
 
-def test_rollback_removes_exactly_the_rows_the_run_inserted(db, sample_dir, make_user):
+def test_rollback_removes_exactly_the_rows_the_run_inserted(db, sample_dir, make_user, tmp_path):
+    # A column the contract does not know, so that the run keeps extras for rollback to remove.
+    sample_dir = readable_copy(sample_dir, tmp_path / "with-extras")
+    with closing(sqlite3.connect(sample_dir / "mingus.db")) as conn, conn:
+        conn.execute("ALTER TABLE user_goals ADD COLUMN legacy_note TEXT")
+        conn.execute("UPDATE user_goals SET legacy_note = 'note ' || id WHERE id % 3 = 0")
     keeper = make_user(email="keeper@example.com")
     DailyCashflow.objects.create(user=keeper, date="2024-01-01", income=Decimal("1.00"))
     before = table_counts(bookkeeping=False)
     result = run_import(sample_dir)
     extras = LegacyExtra.objects.count()
-    assert extras > 0  # encrypted_financial_profiles.key_version
+    assert extras > 0  # user_goals.legacy_note
 
     outcome = rollback_import(run_id=result.run_id)
 
