@@ -196,7 +196,7 @@ def build_encoder(
     cursor,
     not_null: list[tuple[int, str]],
     checks: list[tuple[int, Callable, str]],
-    parents: list[tuple[int, str, str, set]],
+    parents: list[tuple[int, str, str, object]],
     uniques: list[tuple[tuple[int, ...], str, tuple[str, ...]]],
     present: set[bytes],
     seen: list[dict],
@@ -316,8 +316,10 @@ def _columns(converter: RowConverter, not_null, checks, parents, *, for_comparis
 _ID_SETS: dict[int, tuple[set, object]] = {}
 
 
-def _id_set(known: set[bytes]):
-    """``known`` as the encoder's IdSet (parent ids looked up without a Python object per row)."""
+def _id_set(known):
+    """``known`` (a set of 16-byte UUIDs, or already an IdSet) as the encoder's IdSet."""
+    if isinstance(known, _native.IdSet):
+        return known
     entry = _ID_SETS.get(id(known))
     if entry is None or entry[0] is not known or len(entry[1]) != len(known):
         entry = _ID_SETS[id(known)] = (known, _native.IdSet(known))
@@ -426,7 +428,7 @@ def read_copy(connection, query: str) -> bytes | None:
     be told apart (the caller then reads another way). The connection must be
     idle; it is idle again afterwards, whatever happens.
     """
-    if not _libpq_bound():
+    if _native is None or not _libpq_bound():
         return None
     return _native.read_copy(connection.pgconn.pgconn_ptr, query.encode())
 

@@ -14,6 +14,7 @@ import math
 import random
 import sqlite3
 import struct
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -581,6 +582,29 @@ def test_a_binary_copy_read_in_c_gives_psycopgs_tuples_and_leaves_the_connection
         row_codec.read_copy(conn, "COPY (SELECT * FROM no_such_table) TO STDOUT (FORMAT BINARY)")
     assert conn.execute("SELECT 1").fetchone() == (1,)  # the failure left the connection idle
     assert row_codec.read_copy(conn, "COPY (SELECT 1 WHERE false) TO STDOUT (FORMAT BINARY)") == b""
+
+
+def test_parent_ids_read_by_copy_answer_in_as_a_set_of_their_bytes_does(db, monkeypatch):
+    from django.db import connection
+
+    connection.ensure_connection()
+    conn = connection.connection
+    conn.execute("CREATE TEMP TABLE parents AS SELECT gen_random_uuid() AS id FROM generate_series(1, 3000)")
+    expected = {row[0].bytes for row in conn.execute("SELECT id FROM parents")}
+
+    data = row_codec.read_copy(conn, "COPY (SELECT id FROM parents) TO STDOUT (FORMAT BINARY)")
+    known = row_codec.id_set_from_copy(data)
+
+    assert len(known) == len(expected) == 3000
+    assert all(value in known for value in expected)
+    strangers = [uuid.uuid4().bytes for _ in range(3000)]
+    assert not any(value in known for value in strangers if value not in expected)
+    for odd in (bytes(16), next(iter(expected))[:15], "text", None, 7):
+        assert odd not in known
+    assert row_codec._id_set(known) is known  # the encoder takes it as it is
+
+    monkeypatch.setattr(row_codec, "_native", None)  # no C module: the caller falls back to a Python set
+    assert row_codec.read_copy(conn, "COPY (SELECT id FROM parents) TO STDOUT (FORMAT BINARY)") is None
 
 
 # ---- the snapshot reader -----------------------------------------------------------------------------------

@@ -178,6 +178,16 @@ IdSet_contains_bytes(IdSet *self, PyObject *value)
     return PyBool_FromLong(self->slots != NULL && idset_contains(self, get64(p), get64(p + 8)));
 }
 
+/* `uuid_bytes in idset`: the Python path checks references in the same set as the encoder */
+static int
+IdSet_sq_contains(IdSet *self, PyObject *value)
+{
+    if (!PyBytes_CheckExact(value) || PyBytes_GET_SIZE(value) != 16)
+        return 0;
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(value);
+    return self->slots != NULL && idset_contains(self, get64(p), get64(p + 8));
+}
+
 static Py_ssize_t
 IdSet_len(IdSet *self)
 {
@@ -198,6 +208,7 @@ static PyMethodDef IdSet_methods[] = {
 
 static PySequenceMethods IdSet_as_sequence = {
     .sq_length = (lenfunc)IdSet_len,
+    .sq_contains = (objobjproc)IdSet_sq_contains,
 };
 
 static PyTypeObject IdSetType = {
