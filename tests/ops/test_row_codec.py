@@ -241,6 +241,58 @@ def test_dotted_quad_addresses_in_c_are_pythons_and_the_rest_go_to_python():
     assert declined == refused  # IPv6 and the rest are converted by the Python step, inside C
 
 
+def _ipv6_corpus(rng: random.Random, count: int) -> list[str]:
+    """Hex-group IPv6 texts: well formed (compressed or not, any case, leading zeros) and near misses."""
+    values = []
+    for _ in range(count):
+        groups = [format(rng.getrandbits(16), rng.choice(["x", "X", "04x"])) for _ in range(8)]
+        if rng.random() < 0.5:
+            first = rng.randint(0, 8)
+            last = rng.randint(first, 8)
+            text = ":".join(groups[:first]) + "::" + ":".join(groups[last:])
+        else:
+            text = ":".join(groups)
+        if rng.random() < 0.3:  # a near miss: one character dropped, doubled or replaced
+            at = rng.randrange(len(text))
+            text = rng.choice(
+                [
+                    text[:at] + text[at + 1 :],
+                    text[:at] + text[at] + text[at:],
+                    text[:at] + rng.choice(":0fgG") + text[at + 1 :],
+                ]
+            )
+        values.append(text)
+    alphabet = "0123456789abcdefABCDEF::::"
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 41))) for _ in range(count)]
+    return values
+
+
+def test_hex_group_ipv6_addresses_in_c_are_pythons_and_the_rest_go_to_python():
+    from ops.legacy.convert import _inet
+
+    values = ["::", "::1", "1::", "2001:db8::7", "2001:DB8:0:0:0:0:0:7", " fe80::1\n", "0:0:0:0:0:0:0:0", "ffff::ffff"]
+    values += ["1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8", "0001:2:3:4:5:6:7:8", "00001:2:3:4:5:6:7:8"]
+    values += [":::", "1::2::3", ":1:2:3:4:5:6:7", "1:2:3:4:5:6:7:", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", "1:2"]
+    values += ["::ffff:1.2.3.4", "fe80::1%eth0", "2001:db8::/32", "2001:db8::g", "1:2:3:4:5:6:7", "", ":"]
+    values += _ipv6_corpus(random.Random(17), 5000)
+    called = []
+
+    def python_step(value):
+        called.append(value)
+        return _inet(value)
+
+    column = {"kind": row_codec._K_INET, "pgtype": row_codec._PG_TYPES["inet"], "func": python_step}
+    differing, declined = _agrees(column, "inet", _inet, values)
+    assert differing == []
+    assert declined == sum(_outcome_is_error(_inet, value) for value in values)
+    # Every hex-group address Python takes was written by C without calling it.
+    hex_groups = set("0123456789abcdefABCDEF:")
+    plain = {v for v in values if set(v.strip()) <= hex_groups and not _outcome_is_error(_inet, v)}
+    assert len(plain) > 3000
+    assert not plain & set(called)
+    assert {"::ffff:1.2.3.4", "fe80::1%eth0"} <= set(called)  # left to Python, which takes them
+
+
 def test_display_amounts_in_c_are_pythons_cents_and_the_rest_go_to_python():
     values = ["$1,234.56", "$1234.56", "-$12.00", "($12.00)", "$0.00", "-$0.00", "$7", "$007.10", " $5.00\n", "$1,23"]
     values += ["$1,2345.00", "$,123.00", "$1,234,567.89", "$999,999,999,999.99", "$1,000,000,000,000.00", "$1.5"]

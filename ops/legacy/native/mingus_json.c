@@ -141,18 +141,6 @@ special_bytes(uint64_t v)
 }
 #endif
 
-MJ_INLINE int
-hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* ---- the parser --------------------------------------------------------------------------- */
 
 typedef struct {
@@ -288,7 +276,7 @@ parse_string(Parser *ps, const unsigned char **pp, const unsigned char *end, Nod
         case 'u': {
             if (end - p < 6)
                 return 0;
-            int h0 = hex_value(p[2]), h1 = hex_value(p[3]), h2 = hex_value(p[4]), h3 = hex_value(p[5]);
+            int h0 = mj_hex_value(p[2]), h1 = mj_hex_value(p[3]), h2 = mj_hex_value(p[4]), h3 = mj_hex_value(p[5]);
             if ((h0 | h1 | h2 | h3) < 0)
                 return 0;
             unsigned code = (unsigned)(h0 << 12 | h1 << 8 | h2 << 4 | h3);

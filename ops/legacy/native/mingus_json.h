@@ -19,6 +19,19 @@
 #define MJ_MAX_FRACTION_DIGITS 1000
 #define MJ_MAX_TEXT ((Py_ssize_t)64 << 20)
 
+/* The value of a hex digit, or -1 (shared with the row codec's IPv6 parser). */
+static inline int
+mj_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 typedef struct MjScratch MjScratch;
 
 /* A growable output buffer; it also keeps the parse tree's memory between calls, so reuse one. */
