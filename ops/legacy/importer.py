@@ -1142,15 +1142,9 @@ def _parent_ids(parent_table: str, parent_key: str):
         source_file, source_table = parent_key.split(":", 1)
         low, high = ids.uuid_bounds(source_file, source_table, 0, ids.ROWID_LIMIT - 1)
         connection.ensure_connection()
-        conn = connection.connection
-        query = psycopg.sql.SQL("COPY (SELECT id FROM {} WHERE id BETWEEN {} AND {}) TO STDOUT (FORMAT BINARY)")
-        data = row_codec.read_copy(
-            conn,
-            query.format(psycopg.sql.Identifier(parent_table), low, high).as_string(conn),
-        )
-        if data is not None:
-            known = row_codec.id_set_from_copy(data)
-        else:
+        where = psycopg.sql.SQL("id BETWEEN {} AND {}").format(low, high)
+        known = row_codec.read_id_set(connection.connection, parent_table, where)
+        if known is None:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT id FROM {_quote(parent_table)} WHERE id BETWEEN %s AND %s", [low, high])  # noqa: S608
                 known = {row[0].bytes for row in cursor.fetchall()}

@@ -28,6 +28,7 @@ import struct
 from collections.abc import Callable
 from decimal import Decimal
 
+from psycopg import sql
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq import Format
 
@@ -458,9 +459,15 @@ def id_set(uuids) -> object:
     return _native.IdSet(uuids)
 
 
-def id_set_from_copy(data: bytes):
-    """The UUIDs of binary COPY tuples of one uuid column (:func:`read_copy`) as an IdSet."""
-    return _native.idset_from_copy(data)
+def read_id_set(connection, table: str, where: sql.Composable):
+    """The ``id`` of the rows of ``table`` matching ``where``, read by binary COPY into an IdSet.
+
+    No Python object per row. None when :func:`read_copy` cannot read here
+    (the caller then reads another way).
+    """
+    query = sql.SQL("COPY (SELECT id FROM {} WHERE {}) TO STDOUT (FORMAT BINARY)").format(sql.Identifier(table), where)
+    data = read_copy(connection, query.as_string(connection))
+    return None if data is None else _native.idset_from_copy(data)
 
 
 def split_rows(data: bytes, offset: int) -> tuple[list[tuple[int, bytes]], int, bool]:

@@ -895,10 +895,7 @@ def _parent_ids(table: str):
     """The ids of every row of ``table``, as an IdSet, or None when they cannot be read in C."""
     if table not in _PARENT_IDS:
         connection.ensure_connection()
-        conn = connection.connection
-        query = psycopg.sql.SQL("COPY (SELECT id FROM {} WHERE id IS NOT NULL) TO STDOUT (FORMAT BINARY)")
-        data = row_codec.read_copy(conn, query.format(psycopg.sql.Identifier(table)).as_string(conn))
-        _PARENT_IDS[table] = row_codec.id_set_from_copy(data) if data is not None else None
+        _PARENT_IDS[table] = row_codec.read_id_set(connection.connection, table, psycopg.sql.SQL("id IS NOT NULL"))
     return _PARENT_IDS[table]
 
 

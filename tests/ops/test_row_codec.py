@@ -644,8 +644,7 @@ def test_parent_ids_read_by_copy_answer_in_as_a_set_of_their_bytes_does(db, monk
     conn.execute("CREATE TEMP TABLE parents AS SELECT gen_random_uuid() AS id FROM generate_series(1, 3000)")
     expected = {row[0].bytes for row in conn.execute("SELECT id FROM parents")}
 
-    data = row_codec.read_copy(conn, "COPY (SELECT id FROM parents) TO STDOUT (FORMAT BINARY)")
-    known = row_codec.id_set_from_copy(data)
+    known = row_codec.read_id_set(conn, "parents", psycopg.sql.SQL("true"))
 
     assert len(known) == len(expected) == 3000
     assert all(value in known for value in expected)
@@ -657,6 +656,7 @@ def test_parent_ids_read_by_copy_answer_in_as_a_set_of_their_bytes_does(db, monk
 
     monkeypatch.setattr(row_codec, "_native", None)  # no C module: the caller falls back to a Python set
     assert row_codec.read_copy(conn, "COPY (SELECT id FROM parents) TO STDOUT (FORMAT BINARY)") is None
+    assert row_codec.read_id_set(conn, "parents", psycopg.sql.SQL("true")) is None
 
 
 # ---- the snapshot reader -----------------------------------------------------------------------------------

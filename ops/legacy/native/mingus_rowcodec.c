@@ -169,15 +169,6 @@ IdSet_init(IdSet *self, PyObject *args, PyObject *kwargs)
     return PyErr_Occurred() ? -1 : 0;
 }
 
-static PyObject *
-IdSet_contains_bytes(IdSet *self, PyObject *value)
-{
-    if (!PyBytes_CheckExact(value) || PyBytes_GET_SIZE(value) != 16)
-        Py_RETURN_FALSE;
-    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(value);
-    return PyBool_FromLong(self->slots != NULL && idset_contains(self, get64(p), get64(p + 8)));
-}
-
 /* `uuid_bytes in idset`: the Python path checks references in the same set as the encoder */
 static int
 IdSet_sq_contains(IdSet *self, PyObject *value)
@@ -186,6 +177,12 @@ IdSet_sq_contains(IdSet *self, PyObject *value)
         return 0;
     const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(value);
     return self->slots != NULL && idset_contains(self, get64(p), get64(p + 8));
+}
+
+static PyObject *
+IdSet_contains_bytes(IdSet *self, PyObject *value)
+{
+    return PyBool_FromLong(IdSet_sq_contains(self, value));
 }
 
 static Py_ssize_t
@@ -692,22 +689,18 @@ parse_ipv6(const char *s, Py_ssize_t n, unsigned char *out)
         lo = 0;
         skipped = 0;
     }
-    int group = 0;
+    memset(out, 0, 16); /* the groups '::' stands for */
     for (int k = 0; k < hi + lo; k++) {
         int i = k < hi ? k : parts - lo + (k - hi);
+        int group = k < hi ? k : k + skipped;
         if (size[i] == 0 || size[i] > 4)
             return 0;
         unsigned value = 0;
         for (Py_ssize_t j = 0; j < size[i]; j++)
             value = value << 4 | (unsigned)mj_hex_value((unsigned char)s[start[i] + j]);
-        if (k == hi)
-            group += skipped;
         out[2 * group] = (unsigned char)(value >> 8);
         out[2 * group + 1] = (unsigned char)value;
-        group++;
     }
-    for (int g = hi; g < hi + skipped; g++)
-        out[2 * g] = out[2 * g + 1] = 0;
     return 1;
 }
 
