@@ -35,7 +35,8 @@ Consistent copies
     that had to be read from a private copy (above) keeps that copy, with its
     ``-wal`` checkpointed into it, instead of being copied again. It
     opens a read transaction on every file before copying any, so the copies
-    show all files at (nearly) one moment, and a file someone holds an
+    show all files at (nearly) one moment (files are opened and copied two at
+    a time, in threads: the copying leaves the GIL), and a file someone holds an
     exclusive lock on fails after ``busy_timeout`` seconds instead of waiting
     for ever.
 
@@ -400,7 +401,14 @@ def backup_legacy_dir(
         # at scale 1000, and their buffers stayed in the process the import's workers fork from).
         with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
             inspected = list(pool.map(_inspect, snapshot))
-        files = [_pack(item, facts, backup_dir, level) for item, facts in zip(snapshot, inspected, strict=True)]
+        # Each compressed file is flushed to disk in a thread while the next one is compressed
+        # (at scale 1000, 0.6 s of waiting for mingus.db.zst alone); all of them before the manifest.
+        with ThreadPoolExecutor(max_workers=1) as syncer:
+            files, synced = [], []
+            for item, facts in zip(snapshot, inspected, strict=True):
+                files.append(_pack(item, facts, backup_dir, level))
+                synced.append(syncer.submit(_fsync_file, backup_dir / files[-1].compressed_name))
+            _all_done(synced)
         kept = {}
         if keep_snapshot is not None:
             kept = {item.name: item.path for item in snapshot}
@@ -498,7 +506,8 @@ def _uri(path: Path, **params: object) -> str:
 
 def _connect(uri: str, *, name: str, busy_timeout: float) -> sqlite3.Connection:
     try:
-        connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
+        # A snapshot opens its files in worker threads and reads them in another (one thread at a time).
+        connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:
         raise explain_sqlite_error(name, error, busy_timeout=busy_timeout) from error
     try:
@@ -568,25 +577,18 @@ def _snapshot(directory: Path, destination: Path, busy_timeout: float) -> list[S
     taken = [name for name in names for suffix in ("", *SIDECAR_SUFFIXES) if (destination / f"{name}{suffix}").exists()]
     if taken:
         raise BackupError(f"refusing to overwrite {', '.join(taken)} in {destination}")
-    written: list[Path] = []
+    written = [destination / name for name in names]
+    # Files are opened and copied two at a time: the copies (sendfile, SQLite's backup API) leave
+    # the GIL, and nothing else runs during a snapshot (at scale 1000, 3.5 s on one core before).
     try:
-        with ExitStack() as stack:
-            opened = {}
-            for name in names:
-                source = stack.enter_context(
-                    open_legacy_readonly(directory / name, busy_timeout=busy_timeout, scratch_dir=destination)
-                )
-                opened[name] = source
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool, ExitStack() as stack:
+            opened = _open_all(names, directory, destination, busy_timeout, pool=pool, stack=stack)
+            for name, source in opened.items():
                 # Read transactions on all files before any copy: the copies show one moment.
                 _begin_read(name, source.connection, busy_timeout)
+            _all_done(pool.submit(_copy_one, name, source, destination / name) for name, source in opened.items())
             result = []
             for name, source in opened.items():
-                target = destination / name
-                written.append(target)
-                if source.private_copy is not None:
-                    _adopt_private_copy(name, source, target)
-                else:
-                    _copy_through_backup_api(name, source.connection, target)
                 wal_path = directory / f"{name}-wal"
                 result.append(
                     SnapshotFile(
@@ -594,7 +596,7 @@ def _snapshot(directory: Path, destination: Path, busy_timeout: float) -> list[S
                         source_size=(directory / name).stat().st_size,
                         source_wal_size=wal_path.stat().st_size if wal_path.exists() else None,
                         opened=source.how,
-                        path=target,
+                        path=destination / name,
                     )
                 )
     except BaseException:
@@ -603,6 +605,52 @@ def _snapshot(directory: Path, destination: Path, busy_timeout: float) -> list[S
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         raise
     return result
+
+
+def _open_all(
+    names: list[str], directory: Path, scratch_dir: Path, busy_timeout: float, *, pool, stack: ExitStack
+) -> dict[str, OpenedFile]:
+    """Every file opened by ``open_legacy_readonly`` in ``pool``, each closed when ``stack`` unwinds.
+
+    If any fails, the ones that opened are on ``stack`` all the same, and the
+    first failure (in ``names`` order) is raised.
+    """
+    managers = {
+        name: open_legacy_readonly(directory / name, busy_timeout=busy_timeout, scratch_dir=scratch_dir)
+        for name in names
+    }
+    futures = {name: pool.submit(manager.__enter__) for name, manager in managers.items()}
+    opened, failure = {}, None
+    for name, future in futures.items():
+        try:
+            opened[name] = future.result()
+        except Exception as exc:  # raised below, once every file that opened is on the stack
+            failure = failure or exc
+        else:
+            stack.push(managers[name].__exit__)
+    if failure is not None:
+        raise failure
+    return opened
+
+
+def _copy_one(name: str, source: OpenedFile, target: Path) -> None:
+    if source.private_copy is not None:
+        _adopt_private_copy(name, source, target)
+    else:
+        _copy_through_backup_api(name, source.connection, target)
+
+
+def _all_done(futures) -> None:
+    """Wait for every future, then raise the first failure (the others' copies are removed by the caller)."""
+    futures = list(futures)
+    failure = None
+    for future in futures:
+        try:
+            future.result()
+        except Exception as exc:  # raised below, once every copy has stopped
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 def _begin_read(name: str, connection: sqlite3.Connection, busy_timeout: float) -> None:
@@ -736,9 +784,15 @@ def _compress(source: Path, target: Path, level: int) -> tuple[str, str, int]:
             plain.update(chunk)
             writer.write(stream.compress(chunk))
         writer.write(stream.flush())
-        handle.flush()
-        os.fsync(handle.fileno())
     return plain.hexdigest(), writer.digest.hexdigest(), writer.size
+
+
+def _fsync_file(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _decompress(source: Path, target: Path) -> str:

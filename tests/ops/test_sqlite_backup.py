@@ -307,6 +307,21 @@ def test_a_truncated_source_gives_an_error_naming_it(tmp_path):
     assert list((tmp_path / "b").iterdir()) == []
 
 
+def test_a_snapshot_that_fails_on_one_file_leaves_no_copy_of_the_others(tmp_path):
+    # Files are opened and copied two at a time: alerts.db (last) is copied privately, with its
+    # -wal, while the files before it open; the corrupt file must still win, and nothing stay.
+    source = _alerts_only_in_the_wal(tmp_path)
+    (source / "cache.db").write_bytes(bytes(range(256)) * 40)
+    (source / "performance_metrics.db").write_bytes(b"")
+    before = directory_state(source)
+
+    with pytest.raises(LegacyFileError, match=r"^cache\.db: not an SQLite database"):
+        snapshot_legacy_dir(directory=source, destination=tmp_path / "snap")
+
+    assert list((tmp_path / "snap").iterdir()) == []
+    assert directory_state(source) == before
+
+
 def test_the_command_turns_a_corrupt_source_into_a_command_error(tmp_path):
     source = build_legacy_dir(tmp_path / "legacy")
     (source / "cache.db").write_bytes(b"")
