@@ -641,7 +641,7 @@ def _copy_one(name: str, source: OpenedFile, target: Path) -> None:
 
 
 def _all_done(futures) -> None:
-    """Wait for every future, then raise the first failure (the others' copies are removed by the caller)."""
+    """Wait for every future, then raise the first failure: nothing is still running when the caller cleans up."""
     futures = list(futures)
     failure = None
     for future in futures:
@@ -774,7 +774,10 @@ class _HashingWriter:
 
 
 def _compress(source: Path, target: Path, level: int) -> tuple[str, str, int]:
-    """Compress ``source`` into ``target`` in one pass: (plain SHA-256, compressed SHA-256, compressed size)."""
+    """Compress ``source`` into ``target`` in one pass: (plain SHA-256, compressed SHA-256, compressed size).
+
+    ``target`` is not flushed to disk here: ``backup_legacy_dir`` does it beside the next compression.
+    """
     plain = hashlib.sha256()
     compressor = zstandard.ZstdCompressor(level=level, threads=-1, write_checksum=True)
     with open(source, "rb") as reader, open(target, "xb") as handle:
