@@ -94,6 +94,11 @@ class MethodResult:
     def rows_per_second(self) -> float | None:
         return self.rows / self.seconds if self.seconds else None
 
+    def record_run(self, run: Measured) -> None:
+        """Take what a method's one timed run measured besides its time: peak memory, load before, CPU."""
+        self.peak_rss_mb, self.peak_pss_mb, self.load_before = run.peak_rss_mb, run.peak_pss_mb, run.load_before
+        self.add_cpu(run)
+
     def add_cpu(self, run: Measured) -> None:
         """Count a timed run's CPU (pgloader's five processes add up)."""
         self.cpu_seconds = (self.cpu_seconds or 0.0) + run.cpu_seconds
@@ -557,10 +562,8 @@ def bench_import(
             log_base=work / "import_sqlite",
             env=env,
         )
-        result.exit_code, result.seconds, result.peak_rss_mb = run.returncode, run.seconds, run.peak_rss_mb
-        result.peak_pss_mb = run.peak_pss_mb
-        result.load_before = run.load_before
-        result.add_cpu(run)
+        result.exit_code, result.seconds = run.returncode, run.seconds
+        result.record_run(run)
         if report.exists():
             result.report_json = str(report)
             with suppress(ValueError, AttributeError):
@@ -579,10 +582,8 @@ def bench_import(
         checkpoint(ctx)
         log("  validate: manage.py validate_import (timed) ...")
         check = run_measured([PYTHON, "manage.py", "validate_import"], log_base=work / "validate_import", env=env)
-        validate.exit_code, validate.seconds, validate.peak_rss_mb = check.returncode, check.seconds, check.peak_rss_mb
-        validate.peak_pss_mb = check.peak_pss_mb
-        validate.load_before = check.load_before
-        validate.add_cpu(check)
+        validate.exit_code, validate.seconds = check.returncode, check.seconds
+        validate.record_run(check)
         if check.returncode == 0:
             validate.status = "ok"
             log(f"  validate: {check.seconds:.2f} s, peak RSS {check.peak_rss_mb:.0f} MB")
@@ -993,8 +994,7 @@ def bench_copy(ctx: Context, label: str, snapshot: Path, scale_dir: Path, catalo
         outcome = work / "copy-result.json"
         outcome.unlink(missing_ok=True)
         run = run_measured([PYTHON, BENCH_DIR / "copy_load.py", manifest, outcome], log_base=work / "copy_load")
-        result.peak_rss_mb, result.peak_pss_mb, result.load_before = run.peak_rss_mb, run.peak_pss_mb, run.load_before
-        result.add_cpu(run)
+        result.record_run(run)
         if run.returncode != 0 or not outcome.exists():
             result.status = "failed"
             result.error = f"copy_load.py exited with {run.returncode}:\n{run.tail()}"

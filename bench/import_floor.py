@@ -207,8 +207,7 @@ def bench_floor(ctx: ib.Context, scale: float, seed: int, workdir: Path) -> Floo
         result.floor_copy_seconds, result.floor_index_seconds = figures["copy_seconds"], figures["index_seconds"]
         result.floor.seconds = result.floor_copy_seconds + result.floor_index_seconds
         result.floor.rows, result.floor.status = result.source_rows, "ok"
-        result.floor.peak_rss_mb, result.floor.peak_pss_mb = run.peak_rss_mb, run.peak_pss_mb
-        result.floor.add_cpu(run)
+        result.floor.record_run(run)
         result.floor_rows, result.indexes_built = figures["rows"], figures["indexes_built"]
         result.errors += figures["errors"]
         ib.log(
