@@ -2,8 +2,8 @@
 
 Reads a manifest written by ``import_floor.py`` (connection string, the number of
 sessions, the parts to load: binary COPY files of the rows an import wrote, each
-with its table and columns; the definitions of the secondary indexes dropped
-beforehand), then:
+with its table and columns; the statements that build again the indexes and keys
+dropped beforehand), then:
 
 1. loads every part with ``COPY ... FROM STDIN (FORMAT BINARY)``, ``sessions``
    connections taking parts from one queue, one transaction per part, row

@@ -1,29 +1,34 @@
-"""Secondary indexes of empty tables, dropped for an import's load and built again after it.
+"""Indexes of empty tables, dropped for an import's load and built again after it.
 
 PostgreSQL maintains every index of a table row by row as COPY adds rows; building
 an index once its table is loaded costs a fraction of that (at scale 100 the plain
 secondary indexes took about 4 of the server's 11 CPU-seconds of an import, and
 building them all again 1.5 s). So an import that loads a table which is empty
-when the run starts drops that table's plain secondary indexes first and builds
-them again as soon as the table is loaded, while other tables go on loading.
+when the run starts drops those indexes first and builds them again as soon as
+the table is loaded, while other tables go on loading.
 
-Only indexes that enforce nothing are deferred: never a primary key, a unique
-index, or an index behind a constraint (so duplicates are still refused, and
-foreign keys still have their targets), nor one that is clustered, commented or
-in another tablespace (building it again would not give back exactly the same
-index). Each is recorded (:class:`~ops.models.DeferredIndex`, with its
-``pg_get_indexdef``) in the transaction that drops it, and the record is
-deleted in the transaction that builds it again: a record exists exactly while
-its index is missing. A run that fails builds its indexes again before it
-stops; after a run killed outright, the next ``import_sqlite`` or
-``rollback_import`` does.
+Deferred are the plain secondary indexes, which enforce nothing, and the primary
+key of a table that no foreign key points at. Such a key guards nothing during
+the load: the import's ids are unique by construction (one per source rowid,
+each chunk loaded once into a table that was empty), no foreign key needs it as
+its target, and building it again refuses any duplicate. Never deferred: a
+unique index or constraint (the import relies on them to refuse duplicates
+across chunks), a primary key that a foreign key points at, or anything
+clustered, commented, in another tablespace or a replica identity (building it
+again would not give back exactly the same thing). Each is recorded
+(:class:`~ops.models.DeferredIndex`, with the statement that builds it again) in
+the transaction that drops it, and the record is deleted in the transaction that
+builds it again: a record exists exactly while its index is missing. A run that
+fails builds its indexes again before it stops; after a run killed outright, the
+next ``import_sqlite`` or ``rollback_import`` does.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, connection, transaction
+import psycopg
+from django.db import DatabaseError, OperationalError, connection, transaction
 
 from mingus.db import quote_identifier as _quote
 from ops.models import DeferredIndex, ImportRun
@@ -44,19 +49,37 @@ _DEFERRABLE = """
     ORDER BY t.relname, i.relname
 """
 
+# Primary keys no foreign key points at, with the statement that adds each again.
+_DEFERRABLE_KEYS = """
+    SELECT t.relname, k.conname,
+           format('ALTER TABLE %%I ADD CONSTRAINT %%I %%s', t.relname, k.conname, pg_get_constraintdef(k.oid))
+    FROM pg_constraint k
+    JOIN pg_class t ON t.oid = k.conrelid
+    JOIN pg_class i ON i.oid = k.conindid
+    JOIN pg_index x ON x.indexrelid = k.conindid
+    WHERE t.oid = ANY(%s::regclass[]) AND k.contype = 'p'
+      AND NOT x.indisclustered AND NOT x.indisreplident AND x.indisvalid AND i.reltablespace = 0
+      AND obj_description(k.oid, 'pg_constraint') IS NULL AND obj_description(i.oid, 'pg_class') IS NULL
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = t.oid)
+    ORDER BY t.relname
+"""
+_KEY_PREFIX = "ALTER TABLE "  # how a deferred primary key's statement starts (an index's: CREATE INDEX)
+
 
 def defer_indexes(*, run: ImportRun, tables: list[str]) -> dict[str, list[str]]:
-    """Drop the plain secondary indexes of those ``tables`` that hold no row; ``{table: [index names]}``.
+    """Drop the deferrable indexes of those ``tables`` that hold no row; ``{table: [index names]}``.
 
     A table that holds a row keeps its indexes (an import into a live table must
-    not slow down its readers).
+    not slow down its readers, and its chunks look up the rows already there).
     """
     if not tables:
         return {}
     deferred: dict[str, list[str]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_DEFERRABLE, [tables])
+        cursor.execute(_DEFERRABLE_KEYS, [tables])
         found = cursor.fetchall()
+        cursor.execute(_DEFERRABLE, [tables])
+        found += cursor.fetchall()
     by_table: dict[str, list[tuple[str, str]]] = {}
     for table, index, definition in found:
         by_table.setdefault(table, []).append((index, definition))
@@ -64,15 +87,24 @@ def defer_indexes(*, run: ImportRun, tables: list[str]) -> dict[str, list[str]]:
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 _bookkeeping_only(cursor)
-                for index, definition in indexes:
-                    DeferredIndex.objects.create(run=run, table_name=table, index_name=index, definition=definition)
-                    cursor.execute(f"DROP INDEX {_quote(index)}")
-                # DROP INDEX holds the table's exclusive lock until the commit: checked now, the
-                # table stays empty until the import's own rows arrive.
+                # Locked, then checked: the table stays empty until the import's own rows arrive.
+                cursor.execute(f"LOCK TABLE {_quote(table)} IN ACCESS EXCLUSIVE MODE")
                 cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_quote(table)})")  # noqa: S608
                 if cursor.fetchone()[0]:
                     raise _HoldsRows
+                for index, definition in indexes:
+                    DeferredIndex.objects.create(run=run, table_name=table, index_name=index, definition=definition)
+                    if definition.startswith(_KEY_PREFIX):
+                        cursor.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(index)}")
+                    else:
+                        cursor.execute(f"DROP INDEX {_quote(index)}")
         except _HoldsRows:
+            continue
+        except OperationalError as exc:
+            # Rows written and deleted earlier in the caller's own transaction leave foreign-key
+            # checks pending, and PostgreSQL refuses to alter the table until they have run.
+            if not isinstance(exc.__cause__, psycopg.errors.ObjectInUse):
+                raise
             continue
         deferred[table] = [index for index, _ in indexes]
     return deferred
@@ -125,3 +157,9 @@ def rebuild_indexes(*, run_id=None, table: str | None = None, exclude_run_id=Non
 def deferred_tables(*, run_id) -> set[str]:
     """The tables whose indexes ``run_id`` deferred and has not built again yet."""
     return set(DeferredIndex.objects.filter(run_id=run_id).values_list("table_name", flat=True))
+
+
+def keyless_tables(*, run_id) -> set[str]:
+    """The tables whose primary key ``run_id`` deferred and has not built again yet."""
+    records = DeferredIndex.objects.filter(run_id=run_id, definition__startswith=_KEY_PREFIX)
+    return set(records.values_list("table_name", flat=True))

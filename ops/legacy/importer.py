@@ -63,7 +63,7 @@ from ops.legacy.convert import (
     describe_value,
     use_converted_values,
 )
-from ops.legacy.deferred_indexes import defer_indexes, deferred_tables, rebuild_indexes
+from ops.legacy.deferred_indexes import defer_indexes, deferred_tables, keyless_tables, rebuild_indexes
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
 from ops.legacy.snapshot_rows import UndecodableText, open_reader, open_snapshot, read_rows, rows_by_rowid
 from ops.legacy.sqlite_backup import BackupError, backup_legacy_dir, sha256_file, snapshot_legacy_dir
@@ -356,11 +356,14 @@ def _execute(
             timings["load"] = time.monotonic() - load_started
             report = _finish(run=run, plans=plans, timings=timings, dry_run=True, indexes=[])
             raise _DryRunDone(report)
-    # Empty tables load without their plain secondary indexes, built again as each is loaded.
-    rebuild_indexes(exclude_run_id=run.id)  # a killed run's, never resumed or rolled back
+    # Empty tables load without their deferrable indexes, built again as each is loaded. Any
+    # still missing are built first: a killed run's, this one's if it resumes a killed attempt
+    # (its tables now hold rows, which its chunks look up by primary key).
+    rebuild_indexes()
     targets = sorted({p.target_table for p in plans.values() if p.mapping is not None and p.row_count})
     defer_indexes(run=run, tables=targets)
     deferred = deferred_tables(run_id=run.id)
+    _STATE.keyless = frozenset(keyless_tables(run_id=run.id))
     indexes = _run_units(plans=plans, run=run, orphans=orphans, workers=workers, progress=progress, deferred=deferred)
     timings["load"] = time.monotonic() - load_started
     return _finish(run=run, plans=plans, timings=timings, dry_run=False, indexes=indexes)
@@ -701,6 +704,9 @@ class _WorkerState:
     replica_allowed: bool | None = None
     fast_checks: dict = field(default_factory=dict)
     parent_ids: dict = field(default_factory=dict)
+    # Tables whose primary key this attempt deferred: they were empty when it began and each of
+    # its chunks loads once, so no chunk there finds a row already present (looking would scan).
+    keyless: frozenset = frozenset()
 
 
 _STATE: _WorkerState
@@ -1160,10 +1166,12 @@ def _load_unit_fast(plan: TablePlan, rowid_from: int, rowid_to: int) -> UnitResu
     failures: list[tuple[int, str, str]] = []
     skipped: Counter[str] = Counter()
     extras: list[tuple[int, dict]] = []
-    low, high = ids.uuid_bounds(plan.source_file, plan.source_table, rowid_from, rowid_to)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {_quote(plan.target_table)} WHERE id BETWEEN %s AND %s", [low, high])  # noqa: S608
-        present = {row[0].bytes for row in cursor.fetchall()}
+    present: set[bytes] = set()
+    if plan.target_table not in _STATE.keyless:
+        low, high = ids.uuid_bounds(plan.source_file, plan.source_table, rowid_from, rowid_to)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {_quote(plan.target_table)} WHERE id BETWEEN %s AND %s", [low, high])  # noqa: S608
+            present = {row[0].bytes for row in cursor.fetchall()}
     parents = [(i, column, table, _parent_ids(table, key)) for i, column, table, key in checks.references]
     seen: list[dict] = [{} for _ in checks.uniques]
     inserted: list[int] = []

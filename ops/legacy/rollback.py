@@ -58,6 +58,14 @@ def rollback_import(*, run_id, actor: str | None = None) -> RollbackResult:
     deleted: dict[str, int] = {}
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            # A run killed outright may have left tables without their deferred indexes. Built
+            # first: each of the run's ranges below is then deleted through its primary key.
+            try:
+                indexes = rebuild_indexes(run_id=run.pk)
+            except IntegrityError as exc:
+                raise RollbackFailed(
+                    f"an index run {run_id} deferred cannot be built again; nothing was deleted ({exc})"
+                ) from exc
             extras = LegacyExtra.objects.filter(run=run).delete()[0]
             for source_file, source_table, target in keys:
                 key = (source_file, source_table, target)
@@ -80,8 +88,6 @@ def rollback_import(*, run_id, actor: str | None = None) -> RollbackResult:
             cursor.execute("DELETE FROM users WHERE id = ANY(%s) AND legacy_status = 'placeholder'", [placeholders])
             placeholders_deleted = cursor.rowcount
             quarantined = QuarantinedRow.objects.filter(run=run).delete()[0]
-            # A run killed outright may have left tables without their plain secondary indexes.
-            indexes = rebuild_indexes(run_id=run.pk)
             ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.ROLLED_BACK, finished_at=timezone.now())
             AuditLog.objects.create(
                 action="legacy_import_rollback",

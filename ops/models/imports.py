@@ -143,7 +143,10 @@ class LegacyExtra(UUIDModel):
 
 
 class DeferredIndex(UUIDModel):
-    """A secondary index an import dropped to load an empty table faster, until it is built again.
+    """An index an import dropped to load an empty table faster, until it is built again.
+
+    A plain secondary index, or the primary key of a table that no foreign key
+    points at (``index_name`` is then the constraint's name, which its index shares).
 
     The record is written in the transaction that drops the index and deleted in
     the one that builds it again, so a record exists exactly while its index is
@@ -153,7 +156,9 @@ class DeferredIndex(UUIDModel):
     run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="deferred_indexes")
     table_name = models.CharField(max_length=100)
     index_name = models.CharField(max_length=100, unique=True)
-    definition = models.TextField(help_text="pg_get_indexdef() of the index: what builds it again.")
+    definition = models.TextField(
+        help_text="What builds it again: pg_get_indexdef() of an index, ALTER TABLE ... ADD CONSTRAINT of a key."
+    )
     dropped_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -329,6 +329,18 @@ def index_definitions() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+def constraint_definitions() -> dict[tuple[str, str], str]:
+    """Every constraint of the public schema's tables: (table, name) -> pg_get_constraintdef."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid WHERE t.relnamespace = 'public'::regnamespace"
+        )
+        return {(table, name): definition for table, name, definition in cursor.fetchall()}
+
+
 def readable_copy(directory: Path, destination: Path) -> Path:
     """A copy of the legacy files (with their -wal) that a test may open with plain sqlite3."""
     destination.mkdir(parents=True, exist_ok=True)
