@@ -52,9 +52,11 @@ _DEFERRABLE = """
 # Primary keys no foreign key points at, with the statement that adds each again.
 _DEFERRABLE_KEYS = """
     SELECT t.relname, k.conname,
-           format('ALTER TABLE %%I ADD CONSTRAINT %%I %%s', t.relname, k.conname, pg_get_constraintdef(k.oid))
+           format('ALTER TABLE %%I.%%I ADD CONSTRAINT %%I %%s', n.nspname, t.relname, k.conname,
+                  pg_get_constraintdef(k.oid))
     FROM pg_constraint k
     JOIN pg_class t ON t.oid = k.conrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
     JOIN pg_class i ON i.oid = k.conindid
     JOIN pg_index x ON x.indexrelid = k.conindid
     WHERE t.oid = ANY(%s::regclass[]) AND k.contype = 'p'
@@ -129,8 +131,8 @@ def _bookkeeping_only(cursor) -> None:
         cursor.execute("RELEASE SAVEPOINT bookkeeping_only")
 
 
-def rebuild_indexes(*, run_id=None, table: str | None = None, exclude_run_id=None) -> list[str]:
-    """Build again the deferred indexes (of one run, one table, or every run but one); their names.
+def rebuild_indexes(*, run_id=None, table: str | None = None) -> list[str]:
+    """Build again the deferred indexes (of every run, of one run, or of one run's table); their names.
 
     Each index is built and its record deleted in one transaction, so an
     interruption leaves the record of exactly the indexes still missing.
@@ -140,8 +142,6 @@ def rebuild_indexes(*, run_id=None, table: str | None = None, exclude_run_id=Non
         records = records.filter(run_id=run_id)
     if table is not None:
         records = records.filter(table_name=table)
-    if exclude_run_id is not None:
-        records = records.exclude(run_id=exclude_run_id)
     rebuilt = []
     for record in records:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -76,7 +76,7 @@ def test_plain_indexes_and_keys_no_foreign_key_points_at_are_deferred_and_each_i
     assert {name: records[name] for name in dropped - keys} == {name: migrated[name] for name in dropped - keys}
     assert (
         records["daily_cashflow_pkey"]
-        == "ALTER TABLE daily_cashflow ADD CONSTRAINT daily_cashflow_pkey PRIMARY KEY (id)"
+        == "ALTER TABLE public.daily_cashflow ADD CONSTRAINT daily_cashflow_pkey PRIMARY KEY (id)"
     )
     assert set(constraints) - set(constraint_definitions()) == {(t, n) for t, n in constraints if n in keys}
 
