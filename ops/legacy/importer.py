@@ -1397,7 +1397,8 @@ def _move_stage(cursor, plan: TablePlan, converter, stage: str) -> list[tuple[in
     """Insert the staged rows that pass every constraint; return the others with reasons."""
     sql = _STATE.move_sql.get(plan.key)
     if sql is None:
-        sql = _STATE.move_sql[plan.key] = _build_move_sql(cursor, plan.target_table, converter, stage)
+        keyless = plan.target_table in _STATE.keyless
+        sql = _STATE.move_sql[plan.key] = _build_move_sql(cursor, plan.target_table, converter, stage, keyless=keyless)
     _skip_row_triggers(cursor)
     cursor.execute(sql)
     rejected: list[tuple[int, str, str]] = []
@@ -1460,7 +1461,7 @@ def _select_list(converter) -> str:
     return ", ".join(_quote(c) for c in converter.target_columns)
 
 
-def _build_move_sql(cursor, target: str, converter, stage: str) -> str:
+def _build_move_sql(cursor, target: str, converter, stage: str, *, keyless: bool = False) -> str:
     columns = converter.target_columns
     cursor.execute(
         "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnotnull "
@@ -1510,11 +1511,13 @@ def _build_move_sql(cursor, target: str, converter, stage: str) -> str:
         )
     quoted = ", ".join(_quote(c) for c in columns)
     target_q = _quote(target)
+    # A keyless table (see _WorkerState.keyless) holds no row of this chunk; joining it would scan it.
+    present, present_join = ("FALSE", "") if keyless else ("t.id IS NOT NULL", f"LEFT JOIN {target_q} t ON t.id = s.id")
     return f"""
         WITH checked AS MATERIALIZED (
-            SELECT s.*, concat_ws('; ', {", ".join(pieces)}) AS _reason, t.id IS NOT NULL AS _present
+            SELECT s.*, concat_ws('; ', {", ".join(pieces)}) AS _reason, {present} AS _present
             FROM (SELECT *, {row_reason} AS _row_reason FROM {stage}) s
-            LEFT JOIN {target_q} t ON t.id = s.id
+            {present_join}
             {" ".join(joins)}
         ), inserted AS (
             INSERT INTO {target_q} ({quoted})
