@@ -620,17 +620,11 @@ def _open_all(
         for name in names
     }
     futures = {name: pool.submit(manager.__enter__) for name, manager in managers.items()}
-    opened, failure = {}, None
     for name, future in futures.items():
-        try:
-            opened[name] = future.result()
-        except Exception as exc:  # raised below, once every file that opened is on the stack
-            failure = failure or exc
-        else:
+        if future.exception() is None:  # waits for it
             stack.push(managers[name].__exit__)
-    if failure is not None:
-        raise failure
-    return opened
+    _all_done(futures.values())
+    return {name: future.result() for name, future in futures.items()}
 
 
 def _copy_one(name: str, source: OpenedFile, target: Path) -> None:
@@ -647,7 +641,7 @@ def _all_done(futures) -> None:
     for future in futures:
         try:
             future.result()
-        except Exception as exc:  # raised below, once every copy has stopped
+        except Exception as exc:  # raised below, once every future has stopped
             failure = failure or exc
     if failure is not None:
         raise failure
