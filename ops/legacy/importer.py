@@ -65,7 +65,14 @@ from ops.legacy.convert import (
 )
 from ops.legacy.deferred_indexes import defer_indexes, deferred_tables, keyless_tables, rebuild_indexes
 from ops.legacy.mapping import LEGACY_FILES, TableMapping, get_mapping
-from ops.legacy.snapshot_rows import UndecodableText, open_reader, open_snapshot, read_rows, rows_by_rowid
+from ops.legacy.snapshot_rows import (
+    UndecodableText,
+    open_reader,
+    open_snapshot,
+    read_rows,
+    rowid_bounds,
+    rows_by_rowid,
+)
 from ops.legacy.sqlite_backup import BackupError, backup_legacy_dir, sha256_file, snapshot_legacy_dir
 from ops.legacy.transforms import TransformError, decode_text
 from ops.models import AuditLog, AuditSource, ImportChunk, ImportRun, ImportStatus, LegacyExtra
@@ -496,9 +503,7 @@ def _plan(
                 table = _quote(plan.source_table)
                 known = (counts or {}).get(source_file, {}).get(plan.source_table)
                 try:
-                    plan.min_rowid, plan.max_rowid = conn.execute(
-                        f"SELECT min(rowid), max(rowid) FROM {table}"  # noqa: S608
-                    ).fetchone()
+                    plan.min_rowid, plan.max_rowid = rowid_bounds(conn, table=plan.source_table)
                     if known is None:
                         known = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
                 except sqlite3.OperationalError as exc:

@@ -44,6 +44,16 @@ def read_rows(*, path: Path, table: str, columns: list[str], first: int, last: i
         yield from rows
 
 
+def rowid_bounds(conn: sqlite3.Connection, *, table: str) -> tuple[int | None, int | None]:
+    """The lowest and highest rowid of ``table`` (``(None, None)`` when it is empty), without a scan."""
+    quoted = quote_identifier(table)
+    # SQLite answers min(rowid) or max(rowid) from one end of the b-tree only when the query holds
+    # that one aggregate; both in one SELECT scan the whole table (0.8 s over the scale-1000 sample).
+    return conn.execute(
+        f"SELECT (SELECT min(rowid) FROM {quoted}), (SELECT max(rowid) FROM {quoted})"  # noqa: S608
+    ).fetchone()
+
+
 def rows_by_rowid(conn: sqlite3.Connection, *, table: str, selected: str, rowids: list[int]) -> Iterator[tuple]:
     """Rows ``(rowid, <selected>)`` of ``rowids`` (a few at a time, under SQLite's parameter limit), in rowid order."""
     for start in range(0, len(rowids), 500):
