@@ -7,6 +7,14 @@ building them all again 1.5 s). So an import that loads a table which is empty
 when the run starts drops those indexes first and builds them again as soon as
 the table is loaded, while other tables go on loading.
 
+A table that already holds rows keeps its primary key, and keeps everything when
+it holds a tenth or more of the rows the run may add: a second run over the same
+files, which adds nothing, must not drop and build again the indexes of loaded
+tables, nor slow down their readers meanwhile. One that holds fewer loses only its
+plain secondary indexes. That is the audit trail at cut-over, which holds the
+entries written before the import: at scale 1000 its three secondary indexes made
+``audit_logs``' load take 2.6 s instead of 1.5 s, and building them after it 0.6 s.
+
 Deferred are the plain secondary indexes, which enforce nothing, and the primary
 key of a table that no foreign key points at. Such a key guards nothing during
 the load: the import's ids are unique by construction (one per source rowid,
@@ -66,21 +74,23 @@ _DEFERRABLE_KEYS = """
     ORDER BY t.relname
 """
 _KEY_PREFIX = "ALTER TABLE "  # how a deferred primary key's statement starts (an index's: CREATE INDEX)
+_FEW_ROWS_SHARE = 10  # a table holding fewer than 1/10 of the rows the run may add loses its plain indexes
 
 
-def defer_indexes(*, run: ImportRun, tables: list[str]) -> dict[str, list[str]]:
-    """Drop the deferrable indexes of those ``tables`` that hold no row; ``{table: [index names]}``.
+def defer_indexes(*, run: ImportRun, tables: dict[str, int]) -> dict[str, list[str]]:
+    """Drop the deferrable indexes of ``tables`` ({table: rows the run may add}); ``{table: [index names]}``.
 
-    A table that holds a row keeps its indexes (an import into a live table must
-    not slow down its readers, and its chunks look up the rows already there).
+    An empty table loses them all. One that holds rows keeps its primary key (the
+    run's chunks look up the rows already there by it), and keeps everything when it
+    holds a tenth or more of the rows the run may add (see the module docstring).
     """
     if not tables:
         return {}
     deferred: dict[str, list[str]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_DEFERRABLE_KEYS, [tables])
+        cursor.execute(_DEFERRABLE_KEYS, [list(tables)])
         found = cursor.fetchall()
-        cursor.execute(_DEFERRABLE, [tables])
+        cursor.execute(_DEFERRABLE, [list(tables)])
         found += cursor.fetchall()
     by_table: dict[str, list[tuple[str, str]]] = {}
     for table, index, definition in found:
@@ -89,10 +99,15 @@ def defer_indexes(*, run: ImportRun, tables: list[str]) -> dict[str, list[str]]:
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 _bookkeeping_only(cursor)
-                # Locked, then checked: the table stays empty until the import's own rows arrive.
+                # Locked, then counted: the table holds what it holds until the import's own rows arrive.
                 cursor.execute(f"LOCK TABLE {_quote(table)} IN ACCESS EXCLUSIVE MODE")
-                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_quote(table)})")  # noqa: S608
-                if cursor.fetchone()[0]:
+                few = (tables[table] - 1) // _FEW_ROWS_SHARE  # the most rows that are fewer than a tenth
+                counted = f"SELECT count(*) FROM (SELECT FROM {_quote(table)} LIMIT %s) AS held"  # noqa: S608
+                cursor.execute(counted, [few + 1])
+                held = cursor.fetchone()[0]
+                if held:
+                    indexes = [item for item in indexes if not item[1].startswith(_KEY_PREFIX)]
+                if held > few or not indexes:
                     raise _HoldsRows
                 for index, definition in indexes:
                     DeferredIndex.objects.create(run=run, table_name=table, index_name=index, definition=definition)

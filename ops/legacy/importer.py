@@ -367,8 +367,11 @@ def _execute(
     # still missing are built first: a killed run's, this one's if it resumes a killed attempt
     # (its tables now hold rows, which its chunks look up by primary key).
     rebuild_indexes()
-    targets = sorted({p.target_table for p in plans.values() if p.mapping is not None and p.row_count})
-    defer_indexes(run=run, tables=targets)
+    incoming: Counter[str] = Counter()
+    for plan in plans.values():
+        if plan.mapping is not None and plan.row_count:
+            incoming[plan.target_table] += plan.row_count
+    defer_indexes(run=run, tables=dict(sorted(incoming.items())))
     deferred = deferred_tables(run_id=run.id)
     _STATE.keyless = frozenset(keyless_tables(run_id=run.id))
     indexes = _run_units(plans=plans, run=run, orphans=orphans, workers=workers, progress=progress, deferred=deferred)

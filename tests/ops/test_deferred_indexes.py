@@ -55,6 +55,9 @@ def test_an_import_into_empty_tables_ends_with_exactly_the_indexes_migrate_made(
     assert "events_user_created_idx" in built["analytics_events"]
     assert "daily_cashflow_pkey" in built["daily_cashflow"]
     assert "users" not in built or "users_pkey" not in built["users"]  # accounts are a foreign key's target
+    # The audit trail holds the run's own entries already: it loses its plain indexes only.
+    assert "audit_logs_user_created_idx" in built["audit_logs"]
+    assert "audit_logs_pkey" not in built["audit_logs"]
 
 
 def test_plain_indexes_and_keys_no_foreign_key_points_at_are_deferred_and_each_is_recorded(transactional_db):
@@ -62,7 +65,7 @@ def test_plain_indexes_and_keys_no_foreign_key_points_at_are_deferred_and_each_i
     tables = ["daily_cashflow", "analytics_events", "users"]
     migrated, constraints = index_definitions(), constraint_definitions()
 
-    deferred = defer_indexes(run=run, tables=tables)
+    deferred = defer_indexes(run=run, tables=dict.fromkeys(tables, 1000))
 
     dropped = set(migrated) - set(index_definitions())
     assert dropped == {name for names in deferred.values() for name in names}
@@ -89,7 +92,7 @@ def test_plain_indexes_and_keys_no_foreign_key_points_at_are_deferred_and_each_i
 def test_a_deferred_key_that_finds_a_duplicate_is_not_built_and_stays_recorded(transactional_db, make_user):
     run = ImportRun.objects.create(source_dir="/nowhere")
     user = make_user()
-    defer_indexes(run=run, tables=["daily_cashflow"])
+    defer_indexes(run=run, tables={"daily_cashflow": 2})
     same_id = uuid.UUID("00000000-0000-8000-8000-000000000001")
     for day in (1, 2):  # two days: the unique key of a user's day stays clear
         DailyCashflow.objects.create(id=same_id, user=user, date=datetime.date(2025, 1, day))
@@ -100,15 +103,29 @@ def test_a_deferred_key_that_finds_a_duplicate_is_not_built_and_stays_recorded(t
     assert DeferredIndex.objects.filter(run=run, index_name="daily_cashflow_pkey").exists()
 
 
-def test_a_table_that_holds_a_row_keeps_its_indexes(transactional_db, make_user):
+def test_a_table_that_holds_a_tenth_of_the_rows_the_run_may_add_keeps_its_indexes(transactional_db, make_user):
     make_user()
     run = ImportRun.objects.create(source_dir="/nowhere")
     migrated = index_definitions()
 
-    assert defer_indexes(run=run, tables=["users"]) == {}
+    assert defer_indexes(run=run, tables={"users": 10}) == {}
 
     assert index_definitions() == migrated
     assert not DeferredIndex.objects.exists()
+
+
+def test_a_table_that_holds_fewer_rows_loses_only_its_plain_indexes(transactional_db, make_user):
+    make_user()
+    run = ImportRun.objects.create(source_dir="/nowhere")
+    migrated, constraints = index_definitions(), constraint_definitions()
+
+    deferred = defer_indexes(run=run, tables={"users": 11})
+
+    assert deferred == {"users": ["users_created_at_idx"]}
+    assert set(migrated) - set(index_definitions()) == {"users_created_at_idx"}
+    assert constraint_definitions() == constraints
+    assert rebuild_indexes(run_id=run.id) == ["users_created_at_idx"]
+    assert index_definitions() == migrated
 
 
 def test_a_failed_import_builds_its_indexes_again_before_it_stops(transactional_db, sample_dir, monkeypatch):
@@ -162,7 +179,7 @@ def test_rolling_back_a_run_builds_the_indexes_it_left_deferred(transactional_db
 def test_the_next_import_builds_the_indexes_a_killed_run_of_other_files_left_deferred(transactional_db, sample_dir):
     migrated, constraints = index_definitions(), constraint_definitions()
     abandoned = ImportRun.objects.create(source_dir="/elsewhere", source_checksums={"mingus.db": "other files"})
-    defer_indexes(run=abandoned, tables=["user_health_checkins"])
+    defer_indexes(run=abandoned, tables={"user_health_checkins": 1000})
     assert "user_health_checkins_pkey" not in index_definitions()
 
     run_import(sample_dir, batch_size=200)
