@@ -1,4 +1,4 @@
-"""Indexes of empty tables, dropped for an import's load and built again after it.
+"""Indexes of the tables an import loads, dropped for its load and built again after it.
 
 PostgreSQL maintains every index of a table row by row as COPY adds rows; building
 an index once its table is loaded costs a fraction of that (at scale 100 the plain

@@ -1,9 +1,11 @@
-"""Indexes of empty tables are dropped for an import's load and built again after it.
+"""Indexes of the tables an import loads are dropped for its load and built again after it.
 
 Deferred are the plain secondary indexes and the primary keys no foreign key
-points at. A record (DeferredIndex) exists exactly while its index is missing:
-the import, a failed import and a rollback all leave the schema as ``migrate``
-made it, indexes and constraints alike.
+points at, of an empty table; of a table holding fewer than a tenth of the
+rows the run may add, its plain secondary indexes only. A record
+(DeferredIndex) exists exactly while its index is missing: the import, a
+failed import and a rollback all leave the schema as ``migrate`` made it,
+indexes and constraints alike.
 """
 
 import datetime
