@@ -293,7 +293,7 @@ class ImportRunAdmin(_RunTablesMixin, ReadOnlyAdmin):
 
     @admin.display(description="indexes missing")
     def deferred_indexes_missing(self, run):
-        # Dropped to load empty tables faster; after a killed run, the next import or a rollback builds them.
+        # Dropped to load tables faster; after a killed run, the next import or a rollback builds them.
         missing = [f"{d.index_name} on {d.table_name}" for d in run.deferred_indexes.order_by("index_name")]
         return ", ".join(missing) or "none"
 
@@ -399,7 +399,7 @@ class ImportChunkAdmin(ReadOnlyAdmin):
 
 @admin.register(DeferredIndex)
 class DeferredIndexAdmin(ReadOnlyAdmin):
-    """Indexes an import dropped to load an empty table and has not built again: after a killed
+    """Indexes an import dropped to load a table and has not built again: after a killed
     run only; the next import_sqlite or a rollback_import of that run builds them."""
 
     list_display = ("index_name", "table_name", "run", "dropped_at")

@@ -143,7 +143,7 @@ class LegacyExtra(UUIDModel):
 
 
 class DeferredIndex(UUIDModel):
-    """An index an import dropped to load an empty table faster, until it is built again.
+    """An index an import dropped to load a table faster, until it is built again.
 
     A plain secondary index, or the primary key of a table that no foreign key
     points at (``index_name`` is then the constraint's name, which its index shares).
