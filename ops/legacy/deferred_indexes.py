@@ -87,10 +87,11 @@ def defer_indexes(*, run: ImportRun, tables: dict[str, int]) -> dict[str, list[s
     if not tables:
         return {}
     deferred: dict[str, list[str]] = {}
+    names = list(tables)
     with connection.cursor() as cursor:
-        cursor.execute(_DEFERRABLE_KEYS, [list(tables)])
+        cursor.execute(_DEFERRABLE_KEYS, [names])
         found = cursor.fetchall()
-        cursor.execute(_DEFERRABLE, [list(tables)])
+        cursor.execute(_DEFERRABLE, [names])
         found += cursor.fetchall()
     by_table: dict[str, list[tuple[str, str]]] = {}
     for table, index, definition in found:

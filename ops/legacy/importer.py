@@ -363,9 +363,10 @@ def _execute(
             timings["load"] = time.monotonic() - load_started
             report = _finish(run=run, plans=plans, timings=timings, dry_run=True, indexes=[])
             raise _DryRunDone(report)
-    # Empty tables load without their deferrable indexes, built again as each is loaded. Any
-    # still missing are built first: a killed run's, this one's if it resumes a killed attempt
-    # (its tables now hold rows, which its chunks look up by primary key).
+    # Tables load without their deferrable indexes (all of an empty table's, the plain ones of a
+    # table holding few rows; see deferred_indexes), built again as each is loaded. Any still
+    # missing are built first: a killed run's, this one's if it resumes a killed attempt (its
+    # tables now hold rows, which its chunks look up by primary key).
     rebuild_indexes()
     incoming: Counter[str] = Counter()
     for plan in plans.values():
