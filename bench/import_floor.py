@@ -101,6 +101,19 @@ class FloorResult:
         """COPY's time over ``seconds``: the import/COPY throughput ratio of a run that took them."""
         return self.copy.seconds / seconds if self.copy.seconds and seconds else None
 
+    def outside_own_clock(self) -> float | None:
+        """The import command's wall clock less its own: Python's and Django's start-up, and the exit."""
+        if self.import_.seconds is None or "total" not in self.import_timings:
+            return None
+        return self.import_.seconds - self.import_timings["total"]
+
+    def unavoidable(self) -> float | None:
+        """Seconds any importer run as the issue asks pays beside the floor: backup, plan, start-up and exit."""
+        outside = self.outside_own_clock()
+        if self.floor.seconds is None or outside is None:
+            return None
+        return self.import_timings.get("backup", 0) + self.import_timings.get("plan", 0) + outside
+
 
 def _count(conn: psycopg.Connection, table: str) -> int:
     return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
@@ -256,6 +269,7 @@ def print_report(results: list[FloorResult]) -> None:
     row("  CPU s, own + PostgreSQL's", [ib.fmt_cpu(r.import_) for r in results])
     for phase in ("backup", "plan", "load"):
         row(f"  of it {phase}", [ib.fmt_seconds(r.import_timings.get(phase)) for r in results])
+    row("  start-up and exit (wall less own clock)", [ib.fmt_seconds(r.outside_own_clock()) for r in results])
     row("floor: the import's rows, PostgreSQL only", [ib.fmt_seconds(r.floor.seconds) for r in results])
     row("  COPY on 2 sessions, the import's keys kept", [ib.fmt_seconds(r.floor_copy_seconds) for r in results])
     row(
@@ -272,6 +286,12 @@ def print_report(results: list[FloorResult]) -> None:
             ratio(r.ratio((r.floor.seconds or 0) + r.import_timings.get("backup", 0) + r.import_timings.get("plan", 0)))
             for r in results
         ],
+    )
+    # Python's and Django's start-up is part of every import run from manage.py, as the
+    # benchmark times it: with it added, this is the bound the target is measured against.
+    row(
+        "  and the command's start-up and exit too",
+        [ratio(r.ratio(r.floor.seconds + r.unavoidable()) if r.unavoidable() is not None else None) for r in results],
     )
     for r in results:
         for table, rows in r.left_out.items():
