@@ -107,12 +107,16 @@ class FloorResult:
             return None
         return self.import_.seconds - self.import_timings["total"]
 
+    def floor_with_backup_and_plan(self) -> float | None:
+        """The floor plus the import's backup and plan, which it must finish before its load."""
+        if self.floor.seconds is None:
+            return None
+        return self.floor.seconds + self.import_timings.get("backup", 0) + self.import_timings.get("plan", 0)
+
     def floor_with_the_rest(self) -> float | None:
         """The floor plus the import's backup, plan, start-up and exit: what it paid besides its load."""
-        outside = self.outside_own_clock()
-        if self.floor.seconds is None or outside is None:
-            return None
-        return self.floor.seconds + self.import_timings.get("backup", 0) + self.import_timings.get("plan", 0) + outside
+        before, outside = self.floor_with_backup_and_plan(), self.outside_own_clock()
+        return None if before is None or outside is None else before + outside
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
@@ -282,10 +286,7 @@ def print_report(results: list[FloorResult]) -> None:
     row("floor/COPY: the most any importer can reach", [ratio(r.ratio(r.floor.seconds)) for r in results])
     row(
         "  with the import's backup and plan added",
-        [
-            ratio(r.ratio((r.floor.seconds or 0) + r.import_timings.get("backup", 0) + r.import_timings.get("plan", 0)))
-            for r in results
-        ],
+        [ratio(r.ratio(r.floor_with_backup_and_plan())) for r in results],
     )
     # Python's and Django's start-up is part of every import run from manage.py, as the
     # benchmark times it: with it added, this is the bound the target is measured against.
