@@ -659,6 +659,68 @@ def test_parent_ids_read_by_copy_answer_in_as_a_set_of_their_bytes_does(db, monk
     assert row_codec.read_id_set(conn, "parents", psycopg.sql.SQL("true")) is None
 
 
+def _legacy_ids(table: str, rowids) -> list[bytes]:
+    ns = ids.namespace("mingus.db", table)
+    return [ids.uuid_bytes(ids.uuid_int(ns, rowid)) for rowid in rowids]
+
+
+def test_ids_of_one_legacy_table_are_held_as_a_bitmap_and_answer_as_a_set_of_their_bytes_does():
+    rng = random.Random(3)
+    users = _legacy_ids("users", [r for r in range(1, 12_001) if r % 7])  # gaps, as deleted users leave
+    others = [uuid.UUID(int=rng.getrandbits(128), version=4).bytes for _ in range(50)]
+    others += _legacy_ids("user_profiles", range(1, 21))  # another table's ids, same rowids
+    members = users + others
+
+    known = row_codec.id_set(members)
+
+    assert known.dense
+    assert len(known) == len(set(members))
+    assert all(value in known for value in members)
+    strangers = _legacy_ids("users", [0, 7, 14, 11_998, 12_001, 12_064, 2**20, 2**48 - 1])
+    strangers += _legacy_ids("user_profiles", [21, 22])
+    strangers += [uuid.UUID(int=rng.getrandbits(128), version=4).bytes for _ in range(1000)]
+    # A users id with its version nibble changed is no legacy id: it is looked up among the others.
+    strangers.append(bytes([*users[0][:6], (users[0][6] & 0x0F) | 0x40, *users[0][7:]]))
+    assert not any(value in known for value in strangers)
+    assert bytes(16) not in known
+
+
+def test_an_id_set_stays_a_hash_table_when_no_table_holds_most_of_it_or_a_bitmap_would_be_large():
+    rng = random.Random(4)
+    randoms = [uuid.UUID(int=rng.getrandbits(128), version=4).bytes for _ in range(5000)]
+    sparse = _legacy_ids("users", range(1, 500_000_000, 100_000))  # 5,000 ids over 500 million rowids
+    mixed = _legacy_ids("users", range(1, 2501)) + _legacy_ids("subscriptions", range(1, 2501))  # half each
+    small = _legacy_ids("users", range(1, 1001))
+
+    for members in (randoms, sparse, mixed, small):
+        known = row_codec.id_set(members)
+        assert not known.dense
+        assert len(known) == len(members)
+        assert all(value in known for value in members)
+        assert not any(value in known for value in _legacy_ids("users", [0, 2, 500_000_001]) if value not in members)
+
+
+def test_legacy_ids_read_by_copy_are_held_as_a_bitmap_beside_the_apps_own(db):
+    from django.db import connection
+
+    connection.ensure_connection()
+    conn = connection.connection
+    users = _legacy_ids("users", range(1, 9001, 2))
+    conn.execute("CREATE TEMP TABLE parents (id uuid)")
+    with conn.cursor().copy("COPY parents (id) FROM STDIN") as copy:
+        for value in users:
+            copy.write_row((uuid.UUID(bytes=value),))
+    conn.execute("INSERT INTO parents SELECT gen_random_uuid() FROM generate_series(1, 100)")
+    every_id = [row[0].bytes for row in conn.execute("SELECT id FROM parents")]
+
+    known = row_codec.read_id_set(conn, "parents", psycopg.sql.SQL("true"))
+
+    assert known.dense
+    assert len(known) == 4600
+    assert all(value in known for value in every_id)
+    assert not any(value in known for value in _legacy_ids("users", range(0, 9002, 2)))
+
+
 # ---- the snapshot reader -----------------------------------------------------------------------------------
 
 
