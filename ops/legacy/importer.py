@@ -1364,7 +1364,7 @@ def _record_unit(plan, converter, result, failures, skipped, extras, inserted) -
         rows_present=result.present,
         rows_quarantined=result.quarantined,
         rows_skipped=result.skipped,
-        inserted_rowids=_ranges(inserted),
+        inserted_rowids=row_codec.rowid_ranges(inserted),
         notes={
             "normalised": dict(converter.notes),
             "quarantined": dict(Counter(code for _, code, _ in failures)),
@@ -1373,16 +1373,6 @@ def _record_unit(plan, converter, result, failures, skipped, extras, inserted) -
         seconds=round(time.monotonic() - result.began, 3),
     )
     return result
-
-
-def _ranges(rowids: list[int]) -> list[list[int]]:
-    ranges: list[list[int]] = []
-    for rowid in rowids:
-        if ranges and rowid == ranges[-1][1] + 1:
-            ranges[-1][1] = rowid
-        else:
-            ranges.append([rowid, rowid])
-    return ranges
 
 
 def _ensure_stage(plan: TablePlan, converter) -> str:

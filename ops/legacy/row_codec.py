@@ -40,7 +40,7 @@ try:
 except ImportError:  # pragma: no cover - CI builds it; the Python path covers machines without a compiler
     _native = None
 
-ABI_VERSION = 7
+ABI_VERSION = 8
 if _native is not None and getattr(_native, "ABI_VERSION", None) != ABI_VERSION:  # pragma: no cover
     _native = None  # an old build left in the venv: reinstall requirements/base.txt
 if _native is not None and not hasattr(_native, "Reader"):  # pragma: no cover
@@ -468,6 +468,21 @@ def read_id_set(connection, table: str, where: sql.Composable):
     query = sql.SQL("COPY (SELECT id FROM {} WHERE {}) TO STDOUT (FORMAT BINARY)").format(sql.Identifier(table), where)
     data = read_copy(connection, query.as_string(connection))
     return None if data is None else _native.idset_from_copy(data)
+
+
+def rowid_ranges(rowids: list[int]) -> list[list[int]]:
+    """The runs of consecutive rowids, in the order given: ``[[first, last], ...]`` (in C when built)."""
+    return _rowid_ranges(rowids) if _native is None else _native.rowid_ranges(rowids)
+
+
+def _rowid_ranges(rowids: list[int]) -> list[list[int]]:
+    ranges: list[list[int]] = []
+    for rowid in rowids:
+        if ranges and rowid == ranges[-1][1] + 1:
+            ranges[-1][1] = rowid
+        else:
+            ranges.append([rowid, rowid])
+    return ranges
 
 
 def split_rows(data: bytes, offset: int) -> tuple[list[tuple[int, bytes]], int, bool]:

@@ -721,6 +721,23 @@ def test_legacy_ids_read_by_copy_are_held_as_a_bitmap_beside_the_apps_own(db):
     assert not any(value in known for value in _legacy_ids("users", range(0, 9002, 2)))
 
 
+def test_rowid_ranges_in_c_are_the_python_runs_for_any_order_of_rowids():
+    rng = random.Random(5)
+    cases = [[], [7], [1, 2, 3], [3, 2, 1], [1, 1, 2], [-2, -1, 0, 5], [2**63 - 2, 2**63 - 1], [True, 2, 3]]
+    for _ in range(300):
+        kept = sorted(rng.sample(range(1, 5000), rng.randrange(1, 400)))
+        cases.append(kept if rng.random() < 0.7 else rng.sample(kept, len(kept)))
+    cases.append(list(range(1, 50_001)))  # a chunk where every row went in: one run
+
+    for rowids in cases:
+        assert _native.rowid_ranges(rowids) == row_codec._rowid_ranges(rowids), rowids
+    assert row_codec.rowid_ranges(list(range(1, 50_001))) == [[1, 50_000]]
+    with pytest.raises(TypeError, match="a rowid is an int, not float"):
+        _native.rowid_ranges([1, 2.0])
+    with pytest.raises(OverflowError):
+        _native.rowid_ranges([2**63])
+
+
 # ---- the snapshot reader -----------------------------------------------------------------------------------
 
 

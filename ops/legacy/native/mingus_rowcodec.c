@@ -23,6 +23,7 @@
 #include <Python.h>
 #include <datetime.h>
 #include <dlfcn.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@
 
 #include "mingus_json.h"
 
-#define ABI_VERSION 7
+#define ABI_VERSION 8
 
 /* Column kinds (mirrored in row_codec.py). */
 enum {
@@ -3006,6 +3007,60 @@ read_copy(PyObject *module, PyObject *args)
     return data;
 }
 
+/* Appends [first, last] to ranges; 0, or -1 with an exception. */
+static int
+append_range(PyObject *ranges, long long first, long long last)
+{
+    PyObject *range = Py_BuildValue("[LL]", first, last);
+    if (range == NULL)
+        return -1;
+    int failed = PyList_Append(ranges, range);
+    Py_DECREF(range);
+    return failed;
+}
+
+/*
+ * rowid_ranges(rowids) -> [[first, last], ...]: the runs of consecutive rowids, in the order
+ * given, as ops.legacy.row_codec._rowid_ranges makes them (a chunk's record of what it inserted).
+ */
+static PyObject *
+rowid_ranges(PyObject *module, PyObject *arg)
+{
+    PyObject *items = PySequence_Fast(arg, "rowid_ranges takes a sequence of ints");
+    if (items == NULL)
+        return NULL;
+    PyObject *ranges = PyList_New(0);
+    if (ranges == NULL)
+        goto failed;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(items);
+    PyObject **values = PySequence_Fast_ITEMS(items);
+    long long first = 0, last = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyLong_Check(values[i])) {
+            PyErr_Format(PyExc_TypeError, "a rowid is an int, not %.100s", Py_TYPE(values[i])->tp_name);
+            goto failed;
+        }
+        long long rowid = PyLong_AsLongLong(values[i]);
+        if (rowid == -1 && PyErr_Occurred())
+            goto failed;
+        if (i > 0 && last < LLONG_MAX && rowid == last + 1) {
+            last = rowid;
+            continue;
+        }
+        if (i > 0 && append_range(ranges, first, last) < 0)
+            goto failed;
+        first = last = rowid;
+    }
+    if (n > 0 && append_range(ranges, first, last) < 0)
+        goto failed;
+    Py_DECREF(items);
+    return ranges;
+failed:
+    Py_XDECREF(ranges);
+    Py_DECREF(items);
+    return NULL;
+}
+
 /*
  * split_rows(data, offset) -> (rows, offset, done): the complete tuples of a binary COPY TO
  * stream from offset on, each as (rowid, tuple bytes), the rowid read from the first field
@@ -3380,6 +3435,7 @@ static PyMethodDef module_methods[] = {
     {"bind_libpq", bind_libpq, METH_O, "bind_libpq(path): use the libpq at path, already loaded by psycopg"},
     {"read_copy", read_copy, METH_VARARGS, "read_copy(pgconn_ptr, query) -> the tuples of a binary COPY TO"},
     {"idset_from_copy", idset_from_copy, METH_O, "idset_from_copy(COPY tuples of one uuid column) -> IdSet"},
+    {"rowid_ranges", rowid_ranges, METH_O, "rowid_ranges(rowids) -> [[first, last], ...], runs in the order given"},
     {NULL},
 };
 
