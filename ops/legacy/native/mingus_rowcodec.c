@@ -108,12 +108,19 @@ legacy_rowid(uint64_t high, uint64_t low)
     return ((high >> 16) & 0xFFFFFFFFull) << 16 | (high & 0xFFF) << 4 | ((low >> 58) & 0xF);
 }
 
+/* Whether id (high, low) is of the table whose id with its rowid masked out is (ns_high, ns_low). */
+static inline int
+of_table(uint64_t high, uint64_t low, uint64_t ns_high, uint64_t ns_low)
+{
+    return (high & NS_HIGH_MASK) == ns_high && (low & NS_LOW_MASK) == ns_low;
+}
+
 static int
 idset_contains(IdSet *set, uint64_t high, uint64_t low)
 {
     if (high == 0 && low == 0)
         return 0;
-    if (set->bits != NULL && (high & NS_HIGH_MASK) == set->ns_high && (low & NS_LOW_MASK) == set->ns_low) {
+    if (set->bits != NULL && of_table(high, low, set->ns_high, set->ns_low)) {
         uint64_t r = legacy_rowid(high, low);
         return r < set->nbits && (set->bits[r >> 6] >> (r & 63) & 1);
     }
@@ -187,7 +194,7 @@ idset_make_dense(IdSet *set)
             low = l & NS_LOW_MASK;
             votes = 1;
         } else if (votes > 0)
-            votes += legacy && (h & NS_HIGH_MASK) == high && (l & NS_LOW_MASK) == low ? 1 : -1;
+            votes += legacy && of_table(h, l, high, low) ? 1 : -1;
     }
     if (votes == 0)
         return;
@@ -195,7 +202,7 @@ idset_make_dense(IdSet *set)
     uint64_t largest = 0;
     for (Py_ssize_t i = 0; i < capacity; i++) {
         uint64_t h = set->slots[2 * i], l = set->slots[2 * i + 1];
-        if ((h != 0 || l != 0) && (h & NS_HIGH_MASK) == high && (l & NS_LOW_MASK) == low) {
+        if (of_table(h, l, high, low)) { /* never the nil UUID: high holds the version */
             members++;
             uint64_t r = legacy_rowid(h, l);
             if (r > largest)
@@ -218,7 +225,7 @@ idset_make_dense(IdSet *set)
         uint64_t h = set->slots[2 * i], l = set->slots[2 * i + 1];
         if (h == 0 && l == 0)
             continue;
-        if ((h & NS_HIGH_MASK) == high && (l & NS_LOW_MASK) == low) {
+        if (of_table(h, l, high, low)) {
             uint64_t r = legacy_rowid(h, l);
             bits[r >> 6] |= 1ull << (r & 63);
         } else
