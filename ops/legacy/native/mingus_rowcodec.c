@@ -133,13 +133,21 @@ idset_contains(IdSet *set, uint64_t high, uint64_t low)
     }
 }
 
-/* Zeroed slots for at least `ids` ids, at most half full; 0, or -1 with MemoryError. */
-static int
-idset_allocate(IdSet *set, Py_ssize_t ids)
+/* Slots for `ids` ids at most half full: a power of two, at least 16. */
+static Py_ssize_t
+idset_capacity(Py_ssize_t ids)
 {
     Py_ssize_t capacity = 16;
     while (capacity < 2 * ids + 2)
         capacity *= 2;
+    return capacity;
+}
+
+/* Zeroed slots for at least `ids` ids (idset_capacity); 0, or -1 with MemoryError. */
+static int
+idset_allocate(IdSet *set, Py_ssize_t ids)
+{
+    Py_ssize_t capacity = idset_capacity(ids);
     uint64_t *slots = PyMem_Calloc(capacity, 2 * sizeof(uint64_t));
     if (slots == NULL) {
         PyErr_NoMemory();
@@ -211,9 +219,7 @@ idset_make_dense(IdSet *set)
     }
     if (2 * members <= set->count || largest >= 64 * (uint64_t)members + 65536)
         return;
-    Py_ssize_t others = set->count - members, other_capacity = 16;
-    while (other_capacity < 2 * others + 2)
-        other_capacity *= 2;
+    Py_ssize_t other_capacity = idset_capacity(set->count - members);
     uint64_t *bits = PyMem_Calloc((size_t)(largest >> 6) + 1, sizeof(uint64_t));
     uint64_t *slots = PyMem_Calloc(other_capacity, 2 * sizeof(uint64_t));
     if (bits == NULL || slots == NULL) {
