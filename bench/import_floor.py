@@ -141,15 +141,9 @@ class FloorResult:
             return None
         return rest + (self.read_cpu_seconds + self.reencrypt_cpu_seconds) / SESSIONS
 
-    def margin(self) -> float | None:
-        """What the target leaves beyond the floor and the rest: twice raw COPY's time less both."""
-        rest = self.floor_with_the_rest()
-        return None if rest is None or self.copy.seconds is None else 2 * self.copy.seconds - rest
-
-    def margin_after_reading(self) -> float | None:
-        """The margin less reading and re-encryption over both cores: negative, and no importer can meet it."""
-        with_reading = self.floor_with_reading()
-        return None if with_reading is None or self.copy.seconds is None else 2 * self.copy.seconds - with_reading
+    def left_beyond(self, seconds: float | None) -> float | None:
+        """What the target (twice raw COPY's time) leaves beyond ``seconds``: negative, and it is missed."""
+        return None if seconds is None or self.copy.seconds is None else 2 * self.copy.seconds - seconds
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
@@ -373,11 +367,14 @@ def print_report(results: list[FloorResult]) -> None:
         "  and the command's start-up and exit too",
         [ratio(r.ratio(r.floor_with_the_rest())) for r in results],
     )
-    row("  left for reading, converting, checking", [ib.fmt_seconds(r.margin()) for r in results])
+    row(
+        "  left for reading, converting, checking",
+        [ib.fmt_seconds(r.left_beyond(r.floor_with_the_rest())) for r in results],
+    )
     row("SQLite reading every value, CPU s", [ib.fmt_seconds(r.read_cpu_seconds) for r in results])
     row("re-encrypting the profiles' tokens, CPU s", [ib.fmt_seconds(r.reencrypt_cpu_seconds) for r in results])
     row("  floor, the rest, both of these on 2 cores", [ratio(r.ratio(r.floor_with_reading())) for r in results])
-    row("  left for converting and checking", [ib.fmt_seconds(r.margin_after_reading()) for r in results])
+    row("  left for converting and checking", [ib.fmt_seconds(r.left_beyond(r.floor_with_reading())) for r in results])
     for r in results:
         for table, rows in r.left_out.items():
             ib.log(f"  note, scale {ib.scale_label(r.scale)}: {rows:,} rows the import added to {table} left out")
